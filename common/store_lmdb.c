@@ -1,0 +1,1054 @@
+/*
+ * The LMDB store backend.
+ *
+ * One environment in the store_path directory, with three tables:
+ *	messages	id (16 bytes) -> store_record (store_record.h)
+ *	chunks		id || be32 index -> ciphertext of that chunk
+ *	index		(MDB_DUPSORT) role byte || lowercased address ->
+ *			be64 received || id, so the last dup is the newest
+ *
+ * MDB_NOTLS because libmilter calls us from many threads; MDB_WRITEMAP so
+ * that a large write transaction dirties pages of the file mapping rather
+ * than malloc'd copies (the milter's memory must not grow with message
+ * size); full sync on commit.
+ *
+ * The map starts at max(file size, 64 MiB) capped at store_map_size and
+ * doubles on MDB_MAP_FULL, as Postfix's slmdb does: abort, grow, rerun the
+ * whole transaction.  mdb_env_set_mapsize() may only run when this process
+ * has no transaction open, so every transaction holds s->lock shared and
+ * a resize holds it exclusive.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "log.h"
+#include "msgid.h"
+#include "store.h"
+#include "store_backend.h"
+#include "store_record.h"
+
+#define LMDB_MAXDBS		16
+#define LMDB_MIN_MAP		((uint64_t)64 * 1024 * 1024)
+#define LMDB_MAX_ATTEMPTS	64
+#define LMDB_EBODY		(-1)	/* a body failed and has logged why */
+#define LMDB_KEYBUF		512
+#define LMDB_CHUNK_KEYLEN	(MSGID_LEN + 4)
+#define LMDB_INDEX_DATALEN	(8 + MSGID_LEN)
+
+struct lmdb_store {
+	MDB_env			*env;
+	MDB_dbi			 messages;
+	MDB_dbi			 chunks;
+	MDB_dbi			 index;
+	pthread_rwlock_t	 lock;		/* shared: a txn; exclusive: resize */
+	size_t			 map_size;	/* written with lock exclusive */
+	size_t			 map_max;	/* store_map_size in whole pages */
+	uint64_t		 map_max_cfg;
+	size_t			 pagesize;
+	size_t			 maxkey;	/* usable index key length */
+};
+
+typedef int (*lmdb_body_fn)(struct lmdb_store *, MDB_txn *, void *);
+
+static void
+be32_put(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void
+be64_put(uint8_t *p, uint64_t v)
+{
+	be32_put(p, (uint32_t)(v >> 32));
+	be32_put(p + 4, (uint32_t)v);
+}
+
+static size_t
+round_up(uint64_t n, size_t unit)
+{
+	uint64_t	r;
+
+	r = (n + unit - 1) / unit * unit;
+	return r > SIZE_MAX ? SIZE_MAX / unit * unit : (size_t)r;
+}
+
+/* Size of data.mdb now; with MDB_WRITEMAP, the largest map of any process. */
+static uint64_t
+lmdb_file_size(struct lmdb_store *s)
+{
+	struct stat	sb;
+	int		fd;
+
+	if (mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &sb) == -1)
+		return 0;
+	return (uint64_t)sb.st_size;
+}
+
+static void
+lmdb_refresh_map_size(struct lmdb_store *s)
+{
+	MDB_envinfo	info;
+
+	if (mdb_env_info(s->env, &info) == 0)
+		s->map_size = info.me_mapsize;
+}
+
+/*
+ * After MDB_MAP_FULL in a transaction begun with map size seen: double
+ * the map, unless another thread has already grown it.
+ */
+static int
+lmdb_grow(struct lmdb_store *s, size_t seen)
+{
+	uint64_t	fsize;
+	size_t		cur, want;
+	int		rc, status = STORE_OK;
+
+	if ((rc = pthread_rwlock_wrlock(&s->lock)) != 0) {
+		log_warnx("store: lmdb: lock: %s", strerror(rc));
+		return STORE_ERROR;
+	}
+	cur = s->map_size;
+	if (cur != seen)
+		goto done;
+	want = cur > SIZE_MAX / 2 ? SIZE_MAX : cur * 2;
+	if (want > s->map_max)
+		want = s->map_max;
+	/*
+	 * Never shrink the file: with MDB_WRITEMAP the map is ftruncate()d
+	 * to its size, and another process may map (and use) beyond ours.
+	 */
+	fsize = lmdb_file_size(s);
+	if (fsize > want)
+		want = round_up(fsize, s->pagesize);
+	if (want <= cur) {
+		log_warnx("store: lmdb: map full at %zu bytes "
+		    "(store_map_size %llu)", cur,
+		    (unsigned long long)s->map_max_cfg);
+		status = STORE_FULL;
+		goto done;
+	}
+	if ((rc = mdb_env_set_mapsize(s->env, want)) != 0) {
+		log_warnx("store: lmdb: grow map to %zu bytes: %s", want,
+		    mdb_strerror(rc));
+		status = STORE_ERROR;
+		goto done;
+	}
+	lmdb_refresh_map_size(s);
+	log_info("store: lmdb: map grown from %zu to %zu bytes", cur,
+	    s->map_size);
+done:
+	pthread_rwlock_unlock(&s->lock);
+	return status;
+}
+
+/* After MDB_MAP_RESIZED: adopt the size another process has set. */
+static int
+lmdb_adopt(struct lmdb_store *s)
+{
+	int	rc, status = STORE_OK;
+
+	if ((rc = pthread_rwlock_wrlock(&s->lock)) != 0) {
+		log_warnx("store: lmdb: lock: %s", strerror(rc));
+		return STORE_ERROR;
+	}
+	if ((rc = mdb_env_set_mapsize(s->env, 0)) != 0) {
+		log_warnx("store: lmdb: adopt map size: %s", mdb_strerror(rc));
+		status = STORE_ERROR;
+	} else
+		lmdb_refresh_map_size(s);
+	pthread_rwlock_unlock(&s->lock);
+	return status;
+}
+
+static int
+lmdb_reader_check(struct lmdb_store *s, int *dead)
+{
+	int	rc;
+
+	*dead = 0;
+	if ((rc = mdb_reader_check(s->env, dead)) != 0) {
+		log_warnx("store: lmdb: reader check: %s", mdb_strerror(rc));
+		return -1;
+	}
+	if (*dead > 0)
+		log_info("store: lmdb: cleared %d stale reader slot(s)", *dead);
+	return 0;
+}
+
+/*
+ * Run body in a transaction, retrying it whole after the map grew or
+ * moved.  body returns 0, an LMDB code, or LMDB_EBODY; MDB_NOTFOUND
+ * from body means the object asked for is absent.
+ */
+static int
+lmdb_run(struct lmdb_store *s, const char *what, int rdonly, lmdb_body_fn body,
+    void *arg)
+{
+	MDB_txn	*txn;
+	size_t	 seen;
+	int	 attempt, rc, status, dead, readers_checked = 0;
+
+	for (attempt = 0; attempt < LMDB_MAX_ATTEMPTS; attempt++) {
+		if ((rc = pthread_rwlock_rdlock(&s->lock)) != 0) {
+			log_warnx("store: %s: lock: %s", what, strerror(rc));
+			return STORE_ERROR;
+		}
+		seen = s->map_size;
+		rc = mdb_txn_begin(s->env, NULL, rdonly ? MDB_RDONLY : 0, &txn);
+		if (rc == 0) {
+			rc = body(s, txn, arg);
+			if (rc == 0 && !rdonly)
+				rc = mdb_txn_commit(txn);
+			else
+				mdb_txn_abort(txn);
+		}
+		pthread_rwlock_unlock(&s->lock);
+
+		switch (rc) {
+		case 0:
+			return STORE_OK;
+		case MDB_NOTFOUND:
+			return STORE_NOTFOUND;
+		case LMDB_EBODY:
+			return STORE_ERROR;
+		case MDB_MAP_FULL:
+			if ((status = lmdb_grow(s, seen)) != STORE_OK)
+				return status;
+			continue;
+		case MDB_MAP_RESIZED:
+			if (lmdb_adopt(s) != STORE_OK)
+				return STORE_ERROR;
+			continue;
+		case MDB_READERS_FULL:
+			if (!readers_checked) {
+				readers_checked = 1;
+				if (lmdb_reader_check(s, &dead) == 0 &&
+				    dead > 0)
+					continue;
+			}
+			break;
+		default:
+			break;
+		}
+		log_warnx("store: %s: %s", what, mdb_strerror(rc));
+		return STORE_ERROR;
+	}
+	log_warnx("store: %s: gave up after %d attempts", what, attempt);
+	return STORE_ERROR;
+}
+
+/* Index key: role byte, then the address in ASCII lower case, truncated. */
+static size_t
+lmdb_index_key(const struct lmdb_store *s, enum store_role role,
+    const char *addr, uint8_t *key)
+{
+	size_t	i, len;
+
+	len = strlen(addr);
+	if (len > s->maxkey - 1)
+		len = s->maxkey - 1;
+	key[0] = (uint8_t)role;
+	for (i = 0; i < len; i++) {
+		uint8_t c = (uint8_t)addr[i];
+
+		key[1 + i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+	}
+	return 1 + len;
+}
+
+static void
+lmdb_index_data(uint8_t *data, int64_t received, const uint8_t *id)
+{
+	be64_put(data, (uint64_t)received);
+	memcpy(data + 8, id, MSGID_LEN);
+}
+
+static int
+ascii_caseeq(const char *a, const char *b)
+{
+	unsigned char	ca, cb;
+
+	for (;; a++, b++) {
+		ca = (unsigned char)*a;
+		cb = (unsigned char)*b;
+		if (ca >= 'A' && ca <= 'Z')
+			ca += 32;
+		if (cb >= 'A' && cb <= 'Z')
+			cb += 32;
+		if (ca != cb)
+			return 0;
+		if (ca == '\0')
+			return 1;
+	}
+}
+
+/* Index keys may be truncated: confirm on the record itself. */
+static int
+lmdb_record_matches(const struct store_message *m, const char *addr,
+    enum store_role role)
+{
+	size_t	i;
+
+	if (role == STORE_ROLE_SENDER)
+		return ascii_caseeq(m->sender, addr);
+	for (i = 0; i < m->nrecipients; i++)
+		if (ascii_caseeq(m->recipients[i], addr))
+			return 1;
+	return 0;
+}
+
+static void
+lmdb_log_id(const char *what, const uint8_t *id, const char *problem)
+{
+	char	sid[MSGID_STRLEN + 1];
+
+	msgid_encode(id, sid);
+	log_warnx("store: %s: message %s: %s", what, sid, problem);
+}
+
+static int
+lmdb_open_tables(struct lmdb_store *s, char *err, size_t errlen)
+{
+	MDB_txn	*txn;
+	int	 rc, attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+		if (rc == MDB_MAP_RESIZED) {
+			if ((rc = mdb_env_set_mapsize(s->env, 0)) != 0)
+				break;
+			continue;
+		}
+		if (rc != 0)
+			break;
+		if ((rc = mdb_dbi_open(txn, "messages", MDB_CREATE,
+		    &s->messages)) != 0 ||
+		    (rc = mdb_dbi_open(txn, "chunks", MDB_CREATE,
+		    &s->chunks)) != 0 ||
+		    (rc = mdb_dbi_open(txn, "index", MDB_CREATE | MDB_DUPSORT,
+		    &s->index)) != 0) {
+			mdb_txn_abort(txn);
+			break;
+		}
+		rc = mdb_txn_commit(txn);
+		break;
+	}
+	if (rc != 0)
+		snprintf(err, errlen, "open tables: %s", mdb_strerror(rc));
+	return rc == 0 ? 0 : -1;
+}
+
+static int
+lmdb_open(const struct config *cfg, int flags, void **be, char *err,
+    size_t errlen)
+{
+	struct lmdb_store	*s = NULL;
+	struct stat		 sb;
+	const char		*path = cfg->store_path;
+	char			 datafile[4096];
+	uint64_t		 fsize = 0, want;
+	long			 ps;
+	int			 rc, dead;
+
+	if (path == NULL || path[0] == '\0') {
+		snprintf(err, errlen, "store_path is not set");
+		return -1;
+	}
+	if (cfg->store_map_size == 0) {
+		snprintf(err, errlen, "store_map_size is not set");
+		return -1;
+	}
+	if ((flags & STORE_OPEN_CREATE) && mkdir(path, 0700) == -1 &&
+	    errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (stat(path, &sb) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%s: not a directory", path);
+		return -1;
+	}
+	if ((size_t)snprintf(datafile, sizeof(datafile), "%s/data.mdb",
+	    path) >= sizeof(datafile)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	if (stat(datafile, &sb) == 0)
+		fsize = (uint64_t)sb.st_size;
+	else if (errno != ENOENT || !(flags & STORE_OPEN_CREATE)) {
+		snprintf(err, errlen, "%s: %s", datafile, strerror(errno));
+		return -1;
+	}
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ps = sysconf(_SC_PAGESIZE);
+	s->pagesize = ps > 0 ? (size_t)ps : 4096;
+	s->map_max_cfg = cfg->store_map_size;
+	s->map_max = cfg->store_map_size > SIZE_MAX ? SIZE_MAX :
+	    (size_t)cfg->store_map_size;
+	s->map_max = s->map_max / s->pagesize * s->pagesize;
+	if (s->map_max == 0)
+		s->map_max = s->pagesize;
+
+	/* Start big enough for the file; never truncate it (see lmdb_grow). */
+	want = fsize > LMDB_MIN_MAP ? fsize : LMDB_MIN_MAP;
+	if (want > s->map_max)
+		want = s->map_max;
+	if (fsize > want)
+		want = fsize;
+
+	if ((rc = mdb_env_create(&s->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, LMDB_MAXDBS)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env,
+	    round_up(want, s->pagesize))) != 0) {
+		snprintf(err, errlen, "%s: %s", path, mdb_strerror(rc));
+		goto err;
+	}
+	if ((rc = mdb_env_open(s->env, path, MDB_NOTLS | MDB_WRITEMAP,
+	    0600)) != 0) {
+		snprintf(err, errlen, "%s: %s", path, mdb_strerror(rc));
+		goto err;
+	}
+	s->maxkey = (size_t)mdb_env_get_maxkeysize(s->env);
+	if (s->maxkey > LMDB_KEYBUF)
+		s->maxkey = LMDB_KEYBUF;
+	if (s->maxkey < 2) {
+		snprintf(err, errlen, "%s: lmdb key size too small", path);
+		goto err;
+	}
+	lmdb_refresh_map_size(s);
+	(void)lmdb_reader_check(s, &dead);
+	if (lmdb_open_tables(s, err, errlen) == -1)
+		goto err;
+	if ((rc = pthread_rwlock_init(&s->lock, NULL)) != 0) {
+		snprintf(err, errlen, "rwlock: %s", strerror(rc));
+		goto err;
+	}
+	*be = s;
+	return 0;
+
+err:
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	free(s);
+	return -1;
+}
+
+static void
+lmdb_close(void *be)
+{
+	struct lmdb_store	*s = be;
+
+	if (s == NULL)
+		return;
+	mdb_env_close(s->env);
+	pthread_rwlock_destroy(&s->lock);
+	free(s);
+}
+
+struct lmdb_put {
+	const struct store_message	*m;
+	const uint8_t			*rec;
+	size_t				 reclen;
+	store_chunk_fn			 next;
+	void				*arg;
+};
+
+static int
+lmdb_index_put(struct lmdb_store *s, MDB_txn *txn, enum store_role role,
+    const char *addr, uint8_t *idata)
+{
+	uint8_t	kbuf[LMDB_KEYBUF];
+	MDB_val	key, data;
+	int	rc;
+
+	key.mv_size = lmdb_index_key(s, role, addr, kbuf);
+	key.mv_data = kbuf;
+	data.mv_size = LMDB_INDEX_DATALEN;
+	data.mv_data = idata;
+	rc = mdb_put(txn, s->index, &key, &data, MDB_NODUPDATA);
+	return rc == MDB_KEYEXIST ? 0 : rc;	/* the same address twice */
+}
+
+static int
+lmdb_body_put(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_put			*p = arg;
+	const struct store_message	*m = p->m;
+	const uint8_t			*ct;
+	uint8_t				 ckey[LMDB_CHUNK_KEYLEN];
+	uint8_t				 idata[LMDB_INDEX_DATALEN];
+	MDB_val				 key, data;
+	size_t				 i, len;
+	uint32_t			 n;
+	int				 rc;
+
+	key.mv_size = MSGID_LEN;
+	key.mv_data = (void *)m->id;
+	data.mv_size = p->reclen;
+	data.mv_data = (void *)p->rec;
+	rc = mdb_put(txn, s->messages, &key, &data, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST) {
+		lmdb_log_id("put message", m->id, "id already stored");
+		return LMDB_EBODY;
+	}
+	if (rc != 0)
+		return rc;
+
+	/* Local file reads only: the caller's spool. */
+	memcpy(ckey, m->id, MSGID_LEN);
+	for (n = 0; n < m->nchunks; n++) {
+		ct = NULL;
+		len = 0;
+		if (p->next(p->arg, n, &ct, &len) == -1 ||
+		    (ct == NULL && len > 0)) {
+			log_warnx("store: put message: chunk %u: source failed",
+			    n);
+			return LMDB_EBODY;
+		}
+		be32_put(ckey + MSGID_LEN, n);
+		key.mv_size = sizeof(ckey);
+		key.mv_data = ckey;
+		data.mv_size = len;
+		data.mv_data = NULL;
+		if ((rc = mdb_put(txn, s->chunks, &key, &data,
+		    MDB_RESERVE)) != 0)
+			return rc;
+		if (len > 0)
+			memcpy(data.mv_data, ct, len);
+	}
+
+	lmdb_index_data(idata, m->received, m->id);
+	if (m->sender[0] != '\0' && (rc = lmdb_index_put(s, txn,
+	    STORE_ROLE_SENDER, m->sender, idata)) != 0)
+		return rc;
+	for (i = 0; i < m->nrecipients; i++)
+		if ((rc = lmdb_index_put(s, txn, STORE_ROLE_RECIPIENT,
+		    m->recipients[i], idata)) != 0)
+			return rc;
+	return 0;
+}
+
+static int
+lmdb_put_message(void *be, const struct store_message *m, store_chunk_fn next,
+    void *arg)
+{
+	struct lmdb_put	p;
+	uint8_t		*rec;
+	size_t		 reclen;
+	int		 status;
+
+	if (store_record_encode(m, &rec, &reclen) == -1) {
+		lmdb_log_id("put message", m->id, "cannot encode the record");
+		return STORE_ERROR;
+	}
+	p.m = m;
+	p.rec = rec;
+	p.reclen = reclen;
+	p.next = next;
+	p.arg = arg;
+	status = lmdb_run(be, "put message", 0, lmdb_body_put, &p);
+	free(rec);
+	return status;
+}
+
+struct lmdb_get {
+	const uint8_t		*id;
+	struct store_message	*m;
+	uint32_t		 index;
+	uint8_t			*ct;
+	size_t			 len;
+	uint32_t		 set, clear;
+};
+
+/* Fetch and decode the record of g->id into g->m. */
+static int
+lmdb_load(struct lmdb_store *s, MDB_txn *txn, struct lmdb_get *g,
+    const char *what)
+{
+	MDB_val	key, data;
+	int	rc;
+
+	key.mv_size = MSGID_LEN;
+	key.mv_data = (void *)g->id;
+	if ((rc = mdb_get(txn, s->messages, &key, &data)) != 0)
+		return rc;
+	store_message_clear(g->m);
+	if (store_record_decode(data.mv_data, data.mv_size, g->m) == -1) {
+		lmdb_log_id(what, g->id, "corrupt record");
+		return LMDB_EBODY;
+	}
+	return 0;
+}
+
+static int
+lmdb_body_get(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	return lmdb_load(s, txn, arg, "get message");
+}
+
+static int
+lmdb_get_message(void *be, const uint8_t id[MSGID_LEN],
+    struct store_message *out)
+{
+	struct lmdb_get	g = { .id = id, .m = out };
+
+	return lmdb_run(be, "get message", 1, lmdb_body_get, &g);
+}
+
+static int
+lmdb_body_get_chunk(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_get	*g = arg;
+	uint8_t		 ckey[LMDB_CHUNK_KEYLEN];
+	MDB_val		 key, data;
+	int		 rc;
+
+	memcpy(ckey, g->id, MSGID_LEN);
+	be32_put(ckey + MSGID_LEN, g->index);
+	key.mv_size = sizeof(ckey);
+	key.mv_data = ckey;
+	if ((rc = mdb_get(txn, s->chunks, &key, &data)) != 0)
+		return rc;
+	free(g->ct);
+	if ((g->ct = malloc(data.mv_size > 0 ? data.mv_size : 1)) == NULL) {
+		log_warnx("store: get chunk: out of memory");
+		return LMDB_EBODY;
+	}
+	if (data.mv_size > 0)
+		memcpy(g->ct, data.mv_data, data.mv_size);
+	g->len = data.mv_size;
+	return 0;
+}
+
+static int
+lmdb_get_chunk(void *be, const uint8_t id[MSGID_LEN], uint32_t index,
+    uint8_t **ct, size_t *len)
+{
+	struct lmdb_get	g = { .id = id, .index = index };
+	int		status;
+
+	status = lmdb_run(be, "get chunk", 1, lmdb_body_get_chunk, &g);
+	if (status != STORE_OK) {
+		free(g.ct);
+		return status;
+	}
+	*ct = g.ct;
+	*len = g.len;
+	return STORE_OK;
+}
+
+static int
+lmdb_body_set_flags(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_get	*g = arg;
+	uint8_t		*rec = NULL;
+	size_t		 reclen;
+	MDB_val		 key, data;
+	int		 rc;
+
+	if ((rc = lmdb_load(s, txn, g, "set flags")) != 0)
+		return rc;
+	g->m->flags = (g->m->flags | g->set) & ~g->clear;
+	if (store_record_encode(g->m, &rec, &reclen) == -1) {
+		lmdb_log_id("set flags", g->id, "cannot encode the record");
+		return LMDB_EBODY;
+	}
+	key.mv_size = MSGID_LEN;
+	key.mv_data = (void *)g->id;
+	data.mv_size = reclen;
+	data.mv_data = rec;
+	rc = mdb_put(txn, s->messages, &key, &data, 0);
+	free(rec);
+	return rc;
+}
+
+static int
+lmdb_set_flags(void *be, const uint8_t id[MSGID_LEN], uint32_t set,
+    uint32_t clear)
+{
+	struct store_message	m;
+	struct lmdb_get		g = { .id = id, .m = &m, .set = set,
+				    .clear = clear };
+	int			status;
+
+	memset(&m, 0, sizeof(m));
+	status = lmdb_run(be, "set flags", 0, lmdb_body_set_flags, &g);
+	store_message_clear(&m);
+	return status;
+}
+
+static int
+lmdb_index_del(struct lmdb_store *s, MDB_txn *txn, enum store_role role,
+    const char *addr, uint8_t *idata)
+{
+	uint8_t	kbuf[LMDB_KEYBUF];
+	MDB_val	key, data;
+	int	rc;
+
+	key.mv_size = lmdb_index_key(s, role, addr, kbuf);
+	key.mv_data = kbuf;
+	data.mv_size = LMDB_INDEX_DATALEN;
+	data.mv_data = idata;
+	rc = mdb_del(txn, s->index, &key, &data);
+	return rc == MDB_NOTFOUND ? 0 : rc;	/* the same address twice */
+}
+
+struct lmdb_ientry {
+	uint8_t	key[LMDB_KEYBUF];
+	size_t	keylen;
+	uint8_t	data[LMDB_INDEX_DATALEN];
+};
+
+/*
+ * The record is unreadable, so its addresses are unknown: scan the whole
+ * index for entries naming id, then delete them (not while iterating).
+ */
+static int
+lmdb_index_purge(struct lmdb_store *s, MDB_txn *txn, const uint8_t *id)
+{
+	struct lmdb_ientry	*v = NULL, *nv;
+	MDB_cursor		*cur;
+	MDB_val			 key, data;
+	size_t			 n = 0, cap = 0, i;
+	int			 rc;
+
+	if ((rc = mdb_cursor_open(txn, s->index, &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &key, &data, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT)) {
+		if (data.mv_size != LMDB_INDEX_DATALEN ||
+		    key.mv_size > LMDB_KEYBUF ||
+		    memcmp((uint8_t *)data.mv_data + 8, id, MSGID_LEN) != 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
+				log_warnx("store: delete message: "
+				    "out of memory");
+				rc = LMDB_EBODY;
+				break;
+			}
+			v = nv;
+		}
+		memcpy(v[n].key, key.mv_data, key.mv_size);
+		v[n].keylen = key.mv_size;
+		memcpy(v[n].data, data.mv_data, LMDB_INDEX_DATALEN);
+		n++;
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		goto done;
+	rc = 0;
+	for (i = 0; i < n; i++) {
+		key.mv_size = v[i].keylen;
+		key.mv_data = v[i].key;
+		data.mv_size = LMDB_INDEX_DATALEN;
+		data.mv_data = v[i].data;
+		if ((rc = mdb_del(txn, s->index, &key, &data)) != 0)
+			break;
+	}
+done:
+	free(v);
+	return rc;
+}
+
+static int
+lmdb_chunks_del(struct lmdb_store *s, MDB_txn *txn, const uint8_t *id)
+{
+	MDB_cursor	*cur;
+	uint8_t		 ckey[LMDB_CHUNK_KEYLEN];
+	MDB_val		 key, data;
+	int		 rc;
+
+	memcpy(ckey, id, MSGID_LEN);
+	memset(ckey + MSGID_LEN, 0, 4);
+	if ((rc = mdb_cursor_open(txn, s->chunks, &cur)) != 0)
+		return rc;
+	for (;;) {
+		key.mv_size = sizeof(ckey);
+		key.mv_data = ckey;
+		if ((rc = mdb_cursor_get(cur, &key, &data,
+		    MDB_SET_RANGE)) != 0)
+			break;
+		if (key.mv_size != sizeof(ckey) ||
+		    memcmp(key.mv_data, id, MSGID_LEN) != 0)
+			break;
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+lmdb_body_delete(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_get	*g = arg;
+	uint8_t		 idata[LMDB_INDEX_DATALEN];
+	MDB_val		 key;
+	size_t		 i;
+	int		 rc;
+
+	rc = lmdb_load(s, txn, g, "delete message");
+	if (rc == LMDB_EBODY) {
+		if ((rc = lmdb_index_purge(s, txn, g->id)) != 0)
+			return rc;
+	} else if (rc != 0)
+		return rc;
+	else {
+		lmdb_index_data(idata, g->m->received, g->id);
+		if (g->m->sender[0] != '\0' && (rc = lmdb_index_del(s, txn,
+		    STORE_ROLE_SENDER, g->m->sender, idata)) != 0)
+			return rc;
+		for (i = 0; i < g->m->nrecipients; i++)
+			if ((rc = lmdb_index_del(s, txn, STORE_ROLE_RECIPIENT,
+			    g->m->recipients[i], idata)) != 0)
+				return rc;
+	}
+	if ((rc = lmdb_chunks_del(s, txn, g->id)) != 0)
+		return rc;
+	key.mv_size = MSGID_LEN;
+	key.mv_data = (void *)g->id;
+	return mdb_del(txn, s->messages, &key, NULL);
+}
+
+static int
+lmdb_delete_message(void *be, const uint8_t id[MSGID_LEN])
+{
+	struct store_message	m;
+	struct lmdb_get		g = { .id = id, .m = &m };
+	int			status;
+
+	memset(&m, 0, sizeof(m));
+	status = lmdb_run(be, "delete message", 0, lmdb_body_delete, &g);
+	store_message_clear(&m);
+	return status;
+}
+
+struct lmdb_list {
+	const char	*address;
+	enum store_role	 role;
+	size_t		 offset;
+	size_t		 limit;
+	store_list_fn	 fn;
+	void		*arg;
+	size_t		 skipped;
+	size_t		 called;
+	int		 done;
+};
+
+struct lmdb_sortent {
+	uint8_t		key[LMDB_INDEX_DATALEN];	/* be64 received || id */
+};
+
+/* Hand message id to the callback if it matches and is past offset. */
+static int
+lmdb_list_one(struct lmdb_store *s, MDB_txn *txn, struct lmdb_list *l,
+    const uint8_t *id)
+{
+	struct store_message	m;
+	MDB_val			key, data;
+	int			rc;
+
+	key.mv_size = MSGID_LEN;
+	key.mv_data = (void *)id;
+	if ((rc = mdb_get(txn, s->messages, &key, &data)) == MDB_NOTFOUND) {
+		lmdb_log_id("list messages", id, "index entry without record");
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (store_record_decode(data.mv_data, data.mv_size, &m) == -1) {
+		lmdb_log_id("list messages", id, "corrupt record, skipped");
+		return 0;
+	}
+	if (l->address != NULL && !lmdb_record_matches(&m, l->address,
+	    l->role)) {
+		store_message_clear(&m);
+		return 0;
+	}
+	if (l->skipped < l->offset) {
+		l->skipped++;
+		store_message_clear(&m);
+		return 0;
+	}
+	rc = l->fn(l->arg, &m);
+	store_message_clear(&m);
+	l->called++;
+	if (rc != 0 || (l->limit != 0 && l->called >= l->limit))
+		l->done = 1;
+	return 0;
+}
+
+static int
+lmdb_sortent_cmp(const void *a, const void *b)
+{
+	/* Newest first: descending. */
+	return memcmp(((const struct lmdb_sortent *)b)->key,
+	    ((const struct lmdb_sortent *)a)->key, LMDB_INDEX_DATALEN);
+}
+
+/* Every message: collect (received, id), sort, then walk. */
+static int
+lmdb_list_all(struct lmdb_store *s, MDB_txn *txn, struct lmdb_list *l)
+{
+	struct lmdb_sortent	*v = NULL, *nv;
+	MDB_cursor		*cur;
+	MDB_val			 key, data;
+	size_t			 n = 0, cap = 0, i;
+	int64_t			 received;
+	int			 rc;
+
+	if ((rc = mdb_cursor_open(txn, s->messages, &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &key, &data, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT)) {
+		if (key.mv_size != MSGID_LEN || store_record_received(
+		    data.mv_data, data.mv_size, &received) == -1 ||
+		    received < 0) {
+			log_warnx("store: list messages: corrupt record "
+			    "skipped");
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
+				log_warnx("store: list messages: "
+				    "out of memory");
+				rc = LMDB_EBODY;
+				break;
+			}
+			v = nv;
+		}
+		lmdb_index_data(v[n].key, received, key.mv_data);
+		n++;
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		goto done;
+	rc = 0;
+	if (n > 0)
+		qsort(v, n, sizeof(*v), lmdb_sortent_cmp);
+	for (i = 0; i < n && !l->done; i++)
+		if ((rc = lmdb_list_one(s, txn, l, v[i].key + 8)) != 0)
+			break;
+done:
+	free(v);
+	return rc;
+}
+
+/* One address: its dups, last (newest) first. */
+static int
+lmdb_list_address(struct lmdb_store *s, MDB_txn *txn, struct lmdb_list *l)
+{
+	MDB_cursor	*cur;
+	uint8_t		 kbuf[LMDB_KEYBUF];
+	MDB_val		 key, data;
+	int		 rc;
+
+	if ((rc = mdb_cursor_open(txn, s->index, &cur)) != 0)
+		return rc;
+	key.mv_size = lmdb_index_key(s, l->role, l->address, kbuf);
+	key.mv_data = kbuf;
+	if ((rc = mdb_cursor_get(cur, &key, &data, MDB_SET)) == 0)
+		rc = mdb_cursor_get(cur, &key, &data, MDB_LAST_DUP);
+	while (rc == 0 && !l->done) {
+		if (data.mv_size != LMDB_INDEX_DATALEN)
+			log_warnx("store: list messages: bad index entry "
+			    "skipped");
+		else if ((rc = lmdb_list_one(s, txn, l,
+		    (uint8_t *)data.mv_data + 8)) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &key, &data, MDB_PREV_DUP);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+lmdb_body_list(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_list	*l = arg;
+
+	if (l->address == NULL)
+		return lmdb_list_all(s, txn, l);
+	return lmdb_list_address(s, txn, l);
+}
+
+static int
+lmdb_list_messages(void *be, const char *address, enum store_role role,
+    size_t offset, size_t limit, store_list_fn fn, void *arg)
+{
+	struct lmdb_list	l = {
+		.address = address, .role = role, .offset = offset,
+		.limit = limit, .fn = fn, .arg = arg,
+	};
+
+	return lmdb_run(be, "list messages", 1, lmdb_body_list, &l);
+}
+
+static int
+lmdb_body_stat(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct store_stats	*out = arg;
+	MDB_stat		 ms;
+	MDB_envinfo		 info;
+	int			 rc;
+
+	if ((rc = mdb_stat(txn, s->messages, &ms)) != 0 ||
+	    (rc = mdb_env_info(s->env, &info)) != 0)
+		return rc;
+	out->messages = ms.ms_entries;
+	out->map_size = info.me_mapsize;
+	out->map_used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+	return 0;
+}
+
+static int
+lmdb_stat(void *be, struct store_stats *out)
+{
+	struct lmdb_store	*s = be;
+	int			 dead, status;
+
+	if (lmdb_reader_check(s, &dead) == -1)
+		return STORE_ERROR;
+	if ((status = lmdb_run(s, "stat", 1, lmdb_body_stat, out)) != STORE_OK)
+		return status;
+	out->map_max = s->map_max_cfg;
+	out->stale_readers = dead;
+	return STORE_OK;
+}
+
+const struct store_ops store_lmdb_ops = {
+	.name = "lmdb",
+	.open = lmdb_open,
+	.close = lmdb_close,
+	.put_message = lmdb_put_message,
+	.get_message = lmdb_get_message,
+	.get_chunk = lmdb_get_chunk,
+	.set_flags = lmdb_set_flags,
+	.delete_message = lmdb_delete_message,
+	.list_messages = lmdb_list_messages,
+	.stat = lmdb_stat,
+};
