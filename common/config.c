@@ -97,6 +97,11 @@ static const struct config_key config_keys[] = {
 static void
 config_err(char *err, size_t errlen, const char *path, int line,
     const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void
+config_err(char *err, size_t errlen, const char *path, int line,
+    const char *key, const char *fmt, ...)
 {
 	char	msg[512];
 	va_list	ap;

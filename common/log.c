@@ -48,6 +48,10 @@ log_getlevel(void)
 
 static void
 log_vwrite(int level, int prio, const char *fmt, va_list ap, int with_errno)
+    __attribute__((format(printf, 3, 0)));
+
+static void
+log_vwrite(int level, int prio, const char *fmt, va_list ap, int with_errno)
 {
 	char	msg[2048];
 	int	saved_errno = errno;

@@ -56,7 +56,7 @@ tag_match_at(const struct config *cfg, const char *s, size_t avail)
 	const struct strlist	*tags = &cfg->secure_subject_tags;
 	size_t			 i, len;
 
-	for (i = 0; i < tags->n; i++) {
+	for (i = 0; tags->v != NULL && i < tags->n; i++) {
 		if (!tag_usable(tags->v[i]))
 			continue;
 		len = strlen(tags->v[i]);
@@ -67,14 +67,49 @@ tag_match_at(const struct config *cfg, const char *s, size_t avail)
 }
 
 /*
- * The decoded, unfolded subject as a malloc'd UTF-8 string.  Every control
- * character becomes a space: a decoded encoded-word may carry CR/LF, and
- * the result ends up in a header of the notification.
+ * One pass: each tag occurrence becomes a space, whitespace runs collapse
+ * to one space, both ends trimmed.  In place (the result is never longer).
+ * Returns the number of tags removed; with cfg NULL it only collapses.
+ */
+static size_t
+strip_pass(const struct config *cfg, char *s)
+{
+	size_t	i, j, len, tl, removed = 0;
+	int	pending_space = 0;
+
+	len = strlen(s);
+	for (i = j = 0; i < len;) {
+		if (cfg != NULL &&
+		    (tl = tag_match_at(cfg, s + i, len - i)) > 0) {
+			pending_space = 1;
+			removed++;
+			i += tl;
+			continue;
+		}
+		if (is_wsp((unsigned char)s[i])) {
+			pending_space = 1;
+			i++;
+			continue;
+		}
+		if (pending_space && j > 0)
+			s[j++] = ' ';
+		pending_space = 0;
+		s[j++] = s[i++];
+	}
+	s[j] = '\0';
+	return removed;
+}
+
+/*
+ * The decoded, unfolded subject as a malloc'd UTF-8 string, whitespace
+ * runs collapsed to one space and trimmed.  Every control character counts
+ * as whitespace: a decoded encoded-word may carry CR/LF, and the result
+ * ends up in a header of the notification.
  */
 static char *
 subject_decode(const char *subject)
 {
-	char	*unfolded, *decoded, *out;
+	char	*unfolded, *decoded, *valid, *out;
 	size_t	 i, j, len;
 
 	if (subject == NULL)
@@ -91,6 +126,12 @@ subject_decode(const char *subject)
 	free(unfolded);
 	if (decoded == NULL)
 		return NULL;
+	/* Raw 8-bit text can come through that GMime lets pass. */
+	if (!g_utf8_validate(decoded, -1, NULL)) {
+		valid = g_utf8_make_valid(decoded, -1);
+		g_free(decoded);
+		decoded = valid;
+	}
 	out = strdup(decoded);
 	g_free(decoded);
 	if (out == NULL)
@@ -98,6 +139,7 @@ subject_decode(const char *subject)
 	for (i = 0; out[i] != '\0'; i++)
 		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
 			out[i] = ' ';
+	(void)strip_pass(NULL, out);
 	return out;
 }
 
@@ -128,39 +170,6 @@ secure_subject_has_tag(const struct config *cfg, const char *subject)
 	return found;
 }
 
-/*
- * One pass: each tag occurrence becomes a space, whitespace runs collapse
- * to one space, both ends trimmed.  In place (the result is never longer).
- * Returns the number of tags removed.
- */
-static size_t
-strip_pass(const struct config *cfg, char *s)
-{
-	size_t	i, j, len, tl, removed = 0;
-	int	pending_space = 0;
-
-	len = strlen(s);
-	for (i = j = 0; i < len;) {
-		if ((tl = tag_match_at(cfg, s + i, len - i)) > 0) {
-			pending_space = 1;
-			removed++;
-			i += tl;
-			continue;
-		}
-		if (is_wsp((unsigned char)s[i])) {
-			pending_space = 1;
-			i++;
-			continue;
-		}
-		if (pending_space && j > 0)
-			s[j++] = ' ';
-		pending_space = 0;
-		s[j++] = s[i++];
-	}
-	s[j] = '\0';
-	return removed;
-}
-
 char *
 secure_subject_strip(const struct config *cfg, const char *subject)
 {
@@ -171,10 +180,11 @@ secure_subject_strip(const struct config *cfg, const char *subject)
 	if (cfg == NULL)
 		return s;
 	/*
-	 * Collapsing can join text into a new occurrence of a tag that
-	 * holds whitespace; repeat until none is left.  This ends: a pass
-	 * that removes a tag of two or more bytes shortens the string, and
-	 * one-byte tags cannot reappear.
+	 * Removal can join text into a new occurrence of a tag that holds
+	 * whitespace; repeat until none is left.  This ends: a pass that
+	 * removes a tag of two or more bytes shortens the string, and
+	 * one-byte tags cannot reappear.  The input is already collapsed,
+	 * so the pass that removes nothing leaves it unchanged.
 	 */
 	while (strip_pass(cfg, s) > 0)
 		;
@@ -256,7 +266,7 @@ secure_sensitivity_matches(const struct config *cfg, const char *value)
 	if ((v = value_clean(value, strlen(value))) == NULL)
 		return 0;
 	list = &cfg->secure_sensitivity;
-	for (i = 0; i < list->n && !match; i++) {
+	for (i = 0; list->v != NULL && i < list->n && !match; i++) {
 		if (list->v[i] == NULL)
 			continue;
 		if ((want = value_clean(list->v[i], strlen(list->v[i]))) == NULL)

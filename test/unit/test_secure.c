@@ -156,7 +156,10 @@ test_subject_no_tags(void **state)
 	assert_int_equal(secure_subject_has_tag(&cfg, " [secure] x"), 0);
 }
 
-/* A tag holding a space can be re-formed by collapsing; none survives. */
+/*
+ * A tag holding a space matches across any whitespace run, and one re-formed
+ * by removing another tag is removed too.
+ */
 static void
 test_subject_strip_spaced_tag(void **state)
 {
@@ -167,11 +170,41 @@ test_subject_strip_spaced_tag(void **state)
 	config_fill(&cfg, "");
 	cfg.secure_subject_tags.v = tags;
 	cfg.secure_subject_tags.n = 2;
-	assert_int_equal(secure_subject_has_tag(&cfg, " A  B"), 0);
+	assert_int_equal(secure_subject_has_tag(&cfg, " A \t B"), 1);
+	assert_int_equal(secure_subject_has_tag(&cfg, " AB"), 0);
+	got = secure_subject_strip(&cfg, " q A\r\n  B r");
+	assert_non_null(got);
+	assert_string_equal(got, "q r");
+	free(got);
 	got = secure_subject_strip(&cfg, " q a[x]b r");
 	assert_non_null(got);
 	assert_string_equal(got, "q r");
 	free(got);
+}
+
+/* Raw 8-bit bytes that are not UTF-8 still give valid UTF-8 out. */
+static void
+test_subject_invalid_utf8(void **state)
+{
+	struct config	cfg;
+	char		*got;
+	const char	*subjects[] = {
+		" \xf5\x95\x96\x9c [secure] x",
+		" caf\xe9 [secure] x",
+		" =?utf-8?b?9ZWWnA==?= [secure] x",
+	};
+	size_t		i;
+
+	config_fill(&cfg, "");
+	for (i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
+		assert_int_equal(secure_subject_has_tag(&cfg, subjects[i]), 1);
+		got = secure_subject_strip(&cfg, subjects[i]);
+		assert_non_null(got);
+		assert_true(g_utf8_validate(got, -1, NULL));
+		assert_null(strstr(got, "[secure]"));
+		assert_non_null(strstr(got, " x"));
+		free(got);
+	}
 }
 
 struct header_case {
@@ -328,6 +361,8 @@ main(void)
 	    NULL);
 	add_test(tests, &n, "strip: tag with a space",
 	    test_subject_strip_spaced_tag, NULL);
+	add_test(tests, &n, "strip: invalid UTF-8", test_subject_invalid_utf8,
+	    NULL);
 	for (i = 0; i < NELEM(header_cases); i++)
 		add_test(tests, &n, header_cases[i].label, test_header_matches,
 		    &header_cases[i]);
