@@ -79,7 +79,9 @@ void	store_close(struct store *);
 
 /*
  * The caller hands chunk index (0 .. nchunks-1) through ct and len; the
- * bytes stay valid until the next call.  Returns 0 or -1.
+ * bytes stay valid until the next call.  Returns 0 or -1.  When the
+ * backend must rerun its transaction (the map grew), it starts again
+ * from index 0, so a source must be able to rewind.
  */
 typedef int (*store_chunk_fn)(void *arg, uint32_t index, const uint8_t **ct,
     size_t *len);

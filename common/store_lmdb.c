@@ -168,8 +168,11 @@ lmdb_adopt(struct lmdb_store *s)
 	if ((rc = mdb_env_set_mapsize(s->env, 0)) != 0) {
 		log_warnx("store: lmdb: adopt map size: %s", mdb_strerror(rc));
 		status = STORE_ERROR;
-	} else
+	} else {
 		lmdb_refresh_map_size(s);
+		log_info("store: lmdb: map is now %zu bytes (grown by another "
+		    "process)", s->map_size);
+	}
 	pthread_rwlock_unlock(&s->lock);
 	return status;
 }
@@ -234,11 +237,11 @@ lmdb_run(struct lmdb_store *s, const char *what, int rdonly, lmdb_body_fn body,
 				return STORE_ERROR;
 			continue;
 		case MDB_READERS_FULL:
+			/* Slots of dead processes, perhaps: clear, retry once. */
 			if (!readers_checked) {
 				readers_checked = 1;
-				if (lmdb_reader_check(s, &dead) == 0 &&
-				    dead > 0)
-					continue;
+				(void)lmdb_reader_check(s, &dead);
+				continue;
 			}
 			break;
 		default:
