@@ -123,6 +123,116 @@ int	store_list_messages(struct store *, const char *address,
 	    enum store_role role, size_t offset, size_t limit, store_list_fn fn,
 	    void *arg) __attribute__((warn_unused_result));
 
+/*
+ * Accounts, sessions, single-use tokens and first-open times: what the
+ * portal keeps, through the same interface, so that several portal nodes
+ * can later share them on another backend.  Addresses are compared and
+ * stored lowercased.
+ */
+#define STORE_ACCOUNT_DISABLED		0x0001
+#define STORE_ACCOUNT_UNSUBSCRIBED	0x0002
+
+struct store_account {
+	char		*address;	/* login address, lowercased */
+	char		*password_hash;	/* crypto_pwhash_str output, "" if unset */
+	uint32_t	 flags;		/* STORE_ACCOUNT_* */
+	int64_t		 created;
+	int64_t		 password_changed;
+};
+
+/* Frees what a store_get_account filled in; safe on a zeroed struct. */
+void	store_account_clear(struct store_account *);
+
+/* STORE_NOTFOUND if there is no account for address. */
+int	store_get_account(struct store *, const char *address,
+	    struct store_account *out) __attribute__((warn_unused_result));
+/* Insert, or replace the account with the same address. */
+int	store_put_account(struct store *, const struct store_account *a)
+	    __attribute__((warn_unused_result));
+/* Removes the account and all its sessions; STORE_NOTFOUND. */
+int	store_delete_account(struct store *, const char *address)
+	    __attribute__((warn_unused_result));
+typedef int (*store_account_fn)(void *arg, const struct store_account *a);
+int	store_list_accounts(struct store *, store_account_fn fn, void *arg)
+	    __attribute__((warn_unused_result));
+
+#define STORE_KEY_LEN	32	/* hashes of session ids and link tokens */
+
+struct store_session {
+	uint8_t		 key[STORE_KEY_LEN];	/* hash of the cookie's id */
+	char		*address;		/* the account */
+	int64_t		 created;
+	int64_t		 last_seen;
+	char		 ip[64];		/* client address at login */
+	uint8_t		 csrf[32];		/* this session's CSRF secret */
+};
+
+void	store_session_clear(struct store_session *);
+int	store_put_session(struct store *, const struct store_session *s)
+	    __attribute__((warn_unused_result));
+/* STORE_NOTFOUND if there is no such session. */
+int	store_get_session(struct store *, const uint8_t key[STORE_KEY_LEN],
+	    struct store_session *out) __attribute__((warn_unused_result));
+/*
+ * Update last_seen.  Not synced to disk on its own (the next durable
+ * commit carries it): a crash may lose a few seconds of idle time, never
+ * a session.  STORE_NOTFOUND if the session is gone.
+ */
+int	store_touch_session(struct store *, const uint8_t key[STORE_KEY_LEN],
+	    int64_t last_seen) __attribute__((warn_unused_result));
+int	store_delete_session(struct store *, const uint8_t key[STORE_KEY_LEN])
+	    __attribute__((warn_unused_result));
+/* End every session of address (password reset, disable, unsubscribe). */
+int	store_delete_sessions(struct store *, const char *address)
+	    __attribute__((warn_unused_result));
+/* Remove sessions idle since before idle_before or created before
+ * created_before; *removed gets the count. */
+int	store_purge_sessions(struct store *, int64_t idle_before,
+	    int64_t created_before, size_t *removed)
+	    __attribute__((warn_unused_result));
+
+enum store_token_kind {
+	STORE_TOKEN_VERIFY = 1,		/* registration: set a first password */
+	STORE_TOKEN_RESET = 2,		/* forgot password */
+	STORE_TOKEN_ALIAS = 3,		/* confirm an alias */
+	STORE_TOKEN_UNSUBSCRIBE = 4,	/* confirm unsubscribing */
+};
+
+struct store_token {
+	uint8_t		 key[STORE_KEY_LEN];	/* hash of the link's token */
+	int		 kind;			/* enum store_token_kind */
+	char		*address;
+	char		*data;			/* kind-specific, "" if none */
+	int64_t		 expires;
+};
+
+void	store_token_clear(struct store_token *);
+int	store_put_token(struct store *, const struct store_token *t)
+	    __attribute__((warn_unused_result));
+/*
+ * Look at a token without using it: STORE_NOTFOUND if absent, of another
+ * kind, or expired at now (an expired token is deleted).
+ */
+int	store_peek_token(struct store *, const uint8_t key[STORE_KEY_LEN],
+	    int kind, int64_t now, struct store_token *out)
+	    __attribute__((warn_unused_result));
+/* Same, and delete it in the same transaction: a link works once. */
+int	store_take_token(struct store *, const uint8_t key[STORE_KEY_LEN],
+	    int kind, int64_t now, struct store_token *out)
+	    __attribute__((warn_unused_result));
+/* Delete every token of this kind for address (e.g. older reset links). */
+int	store_delete_tokens(struct store *, const char *address, int kind)
+	    __attribute__((warn_unused_result));
+
+/* Record that address opened message id at when, unless it already did. */
+int	store_record_open(struct store *, const uint8_t id[MSGID_LEN],
+	    const char *address, int64_t when)
+	    __attribute__((warn_unused_result));
+/* *when gets the first open; STORE_NOTFOUND if never opened. */
+int	store_get_open(struct store *, const uint8_t id[MSGID_LEN],
+	    const char *address, int64_t *when)
+	    __attribute__((warn_unused_result));
+
 /* Counts and map usage; clears stale reader slots. */
 int	store_stat(struct store *, struct store_stats *out)
 	    __attribute__((warn_unused_result));

@@ -1,0 +1,71 @@
+# shellcheck shell=bash
+#
+# setup.sh: install what sealpost needs on Debian 12 and build it.
+# Sourced by test/run-tests.sh and test/demo.sh (from the repo root):
+#
+#	sp_install_deps		apt-get install the packages below (once)
+#	sp_build DIR [CMAKE_ARGS...]	cmake + make -j2 in DIR
+#
+# Installing is skipped when every package is already installed; tests
+# are never skipped.
+
+SP_ROOT=${SP_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+
+# Build: compiler, CMake, the libraries.  Tests: cmocka, Postfix (private
+# instances, smtp-sink, smtp-source), swaks, miltertest (its own package in Debian 12),
+# jq, clang (libFuzzer), iproute2 (ss: free-port checks), perl (MIME
+# decoding in the harness).
+SP_PACKAGES=(
+	build-essential cmake pkg-config
+	libmilter-dev libssl-dev libsodium-dev liblmdb-dev libgmime-3.0-dev
+	libevent-dev libcmocka-dev
+	postfix swaks miltertest opendkim-tools jq clang iproute2 perl procps
+)
+
+sp_log()
+{
+	printf '==> %s\n' "$*" >&2
+}
+
+sp_missing_packages()
+{
+	local p
+	for p in "${SP_PACKAGES[@]}"; do
+		if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		    grep -q '^install ok installed$'; then
+			printf '%s\n' "$p"
+		fi
+	done
+}
+
+sp_install_deps()
+{
+	local -a missing
+	mapfile -t missing < <(sp_missing_packages)
+	if [[ ${#missing[@]} -eq 0 ]]; then
+		sp_log "all packages present, skipping apt-get"
+		return 0
+	fi
+	if [[ $(id -u) -ne 0 ]]; then
+		sp_log "missing packages: ${missing[*]}; run as root to install them"
+		return 1
+	fi
+	sp_log "installing: ${missing[*]}"
+	# Postfix with no system configuration: the tests run private
+	# instances and never touch /etc/postfix/main.cf.
+	echo "postfix postfix/main_mailer_type select No configuration" |
+	    debconf-set-selections
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q || return 1
+	apt-get install -y -q --no-install-recommends "${missing[@]}" || return 1
+}
+
+# sp_build DIR [CMAKE_ARGS...]
+sp_build()
+{
+	local dir=$1
+	shift
+	sp_log "building in $dir $*"
+	cmake -S "$SP_ROOT" -B "$dir" "$@" || return 1
+	cmake --build "$dir" -j2 || return 1
+}
