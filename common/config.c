@@ -91,9 +91,6 @@ static const struct config_key config_keys[] = {
 
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 
-/* Largest value line, after joining continuation lines. */
-#define CONFIG_LINE_MAX	8192
-
 static void
 config_err(char *err, size_t errlen, const char *path, int line,
     const char *key, const char *fmt, ...)
@@ -292,7 +289,10 @@ config_set(struct config *cfg, const struct config_key *k, const char *value,
 	switch (k->type) {
 	case CONF_STRING:
 		if (strlen(value) < k->min) {
-			snprintf(msg, len, "must not be empty");
+			if (k->min == 1)
+				snprintf(msg, len, "must not be empty");
+			else
+				snprintf(msg, len, "\"%s\" is too short", value);
 			return -1;
 		}
 		if ((s = strdup(value)) == NULL) {
@@ -472,21 +472,18 @@ config_check(const struct config *cfg, const char *path, char *err,
 	return 0;
 }
 
-/* Copy the physical line at *p into buf; advance *p; -1 if too long. */
-static int
-next_line(const char **p, char *buf, size_t size)
+/* Copy the physical line at *p into buf (as large as the text); advance *p. */
+static void
+next_line(const char **p, char *buf)
 {
 	const char	*eol = strchr(*p, '\n');
 	size_t		 len = eol ? (size_t)(eol - *p) : strlen(*p);
 
-	if (len >= size)
-		return -1;
 	memcpy(buf, *p, len);
 	buf[len] = '\0';
 	if (len > 0 && buf[len - 1] == '\r')
 		buf[len - 1] = '\0';
 	*p = eol ? eol + 1 : *p + len;
-	return 0;
 }
 
 static int
@@ -496,81 +493,92 @@ blank_or_comment(const char *s)
 	return *s == '\0' || *s == '#';
 }
 
+/* Apply one logical line (key = value, continuations joined). */
+static int
+config_line(struct config *cfg, char *line, const char *path, int keyline,
+    char *seen, char *err, size_t errlen)
+{
+	const struct config_key	*k;
+	char			 msg[256];
+	char			*key, *value, *eq;
+
+	if ((eq = strchr(line, '=')) == NULL) {
+		config_err(err, errlen, path, keyline, NULL,
+		    "expected \"key = value\"");
+		return -1;
+	}
+	*eq = '\0';
+	value = trim(eq + 1);
+	key = trim(line);
+	if (*key == '\0') {
+		config_err(err, errlen, path, keyline, NULL,
+		    "missing key before \"=\"");
+		return -1;
+	}
+	if ((k = config_find(key)) == NULL) {
+		config_err(err, errlen, path, keyline, key, "unknown key");
+		return -1;
+	}
+	if (seen[k - config_keys]) {
+		config_err(err, errlen, path, keyline, key,
+		    "set more than once");
+		return -1;
+	}
+	seen[k - config_keys] = 1;
+	if (config_set(cfg, k, value, msg, sizeof(msg)) == -1) {
+		config_err(err, errlen, path, keyline, key, "%s", msg);
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_load_string(struct config *cfg, const char *path, const char *text,
     char *err, size_t errlen)
 {
-	const struct config_key	*k;
-	const char		*p = text;
-	char			 line[CONFIG_LINE_MAX], phys[CONFIG_LINE_MAX];
-	char			 msg[256], seen[NKEYS];
-	char			*key, *value, *eq;
-	size_t			 used;
-	int			 lineno = 0, keyline;
+	const char	*p = text;
+	char		*line = NULL, *phys = NULL, seen[NKEYS];
+	size_t		 used, size = strlen(text) + 2;
+	int		 lineno = 0, keyline, rc = -1;
 
 	memset(seen, 0, sizeof(seen));
 	if (config_defaults(cfg, err, errlen) == -1)
 		return -1;
+	/* No line can be longer than the text: no length limit but the file's. */
+	if ((line = malloc(size)) == NULL || (phys = malloc(size)) == NULL) {
+		config_err(err, errlen, path, 0, NULL, "out of memory");
+		goto done;
+	}
 	while (*p != '\0') {
 		keyline = ++lineno;
-		if (next_line(&p, line, sizeof(line)) == -1) {
-			config_err(err, errlen, path, lineno, NULL,
-			    "line too long");
-			return -1;
-		}
+		next_line(&p, line);
 		if (blank_or_comment(line))
 			continue;
 		if (line[0] == ' ' || line[0] == '\t') {
 			config_err(err, errlen, path, lineno, NULL,
 			    "continuation line without a key");
-			return -1;
+			goto done;
 		}
 		/* Lines that start with whitespace continue the value. */
 		used = strlen(line);
 		while (*p == ' ' || *p == '\t') {
 			lineno++;
-			if (next_line(&p, phys, sizeof(phys)) == -1 ||
-			    used + 1 + strlen(phys) >= sizeof(line)) {
-				config_err(err, errlen, path, lineno, NULL,
-				    "line too long");
-				return -1;
-			}
+			next_line(&p, phys);
 			if (blank_or_comment(phys))
 				continue;
 			line[used++] = ' ';
 			strcpy(line + used, phys);
 			used += strlen(phys);
 		}
-		if ((eq = strchr(line, '=')) == NULL) {
-			config_err(err, errlen, path, keyline, NULL,
-			    "expected \"key = value\"");
-			return -1;
-		}
-		*eq = '\0';
-		value = trim(eq + 1);
-		key = trim(line);
-		if (*key == '\0') {
-			config_err(err, errlen, path, keyline, NULL,
-			    "missing key before \"=\"");
-			return -1;
-		}
-		if ((k = config_find(key)) == NULL) {
-			config_err(err, errlen, path, keyline, key,
-			    "unknown key");
-			return -1;
-		}
-		if (seen[k - config_keys]) {
-			config_err(err, errlen, path, keyline, key,
-			    "set more than once");
-			return -1;
-		}
-		seen[k - config_keys] = 1;
-		if (config_set(cfg, k, value, msg, sizeof(msg)) == -1) {
-			config_err(err, errlen, path, keyline, key, "%s", msg);
-			return -1;
-		}
+		if (config_line(cfg, line, path, keyline, seen, err,
+		    errlen) == -1)
+			goto done;
 	}
-	return config_check(cfg, path, err, errlen);
+	rc = config_check(cfg, path, err, errlen);
+done:
+	free(line);
+	free(phys);
+	return rc;
 }
 
 int

@@ -410,7 +410,9 @@ notification_subject(const struct msg *m, const char *stripped)
 	const struct config	*cfg = m->env->cfg;
 	char			*s, *enc, *out;
 
-	if (cfg->notification_subject == NOTIFICATION_SUBJECT_GENERIC)
+	/* A Subject that was nothing but the tag says nothing: be generic. */
+	if (cfg->notification_subject == NOTIFICATION_SUBJECT_GENERIC ||
+	    (stripped[0] == '\0' && cfg->subject_prefix[0] == '\0'))
 		return strdup(GENERIC_SUBJECT);
 	if (cfg->subject_prefix[0] != '\0') {
 		if (asprintf(&s, "%s %s", cfg->subject_prefix, stripped) == -1)
