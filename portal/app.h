@@ -1,0 +1,38 @@
+/*
+ * The portal application: what every handler shares.  Built once by
+ * main.c (or by a test, with an injected clock) and borrowed by handlers
+ * as their route argument.
+ */
+#ifndef SEALPOST_APP_H
+#define SEALPOST_APP_H
+
+#include <time.h>
+
+#include "config.h"
+#include "masterkey.h"
+#include "store.h"
+
+struct http_router;
+struct workpool;
+struct throttle;
+
+struct portal {
+	const struct config	*cfg;
+	struct store		*store;
+	const struct masterkey	*mk;
+	struct workpool		*pool;		/* Argon2id, sendmail */
+	time_t			(*now)(void);	/* injectable clock */
+	struct throttle		*throttle;	/* login throttling (auth.c) */
+	int			 cookie_secure;	/* 0 only for loopback plain HTTP */
+};
+
+/*
+ * Register every portal route on r with p as the handlers' argument:
+ * routes_auth.c (accounts and sessions) and routes_msg.c (inbox and
+ * reading).  0 or -1.
+ */
+int	portal_routes_add(struct http_router *r, struct portal *p);
+int	auth_routes_add(struct http_router *r, struct portal *p);
+int	msg_routes_add(struct http_router *r, struct portal *p);
+
+#endif
