@@ -56,7 +56,7 @@ struct envelope_writer {
 struct envelope_reader {
 	crypto_secretstream_xchacha20poly1305_state st;
 	uint8_t		 id[MSGID_LEN];
-	uint32_t	 index;
+	uint32_t	 index;		/* of the next chunk */
 	int		 done;
 	int		 failed;
 };
@@ -363,6 +363,7 @@ envelope_reader_chunk(struct envelope_reader *r, const uint8_t *ct,
 		return 0;
 	case crypto_secretstream_xchacha20poly1305_TAG_FINAL:
 		r->done = 1;
+		r->index++;
 		*outlen = (size_t)mlen;
 		return 1;
 	default:

@@ -448,10 +448,19 @@ test_format_raw_push(void **state)
 		    ENVELOPE_VERSION, rec_a, 0, 2, -1 },
 		{ "TAG_PUSH last", { TAG_PUSH }, { 10 }, ENVELOPE_VERSION,
 		    rec_a, 0, 1, -1 },
+		{ "oversized middle chunk", { TAG_MESSAGE, TAG_FINAL },
+		    { CHUNK + 1, 10 }, ENVELOPE_VERSION, rec_a, 0, 2, -1 },
+		{ "oversized final chunk", { TAG_FINAL }, { CHUNK + 1 },
+		    ENVELOPE_VERSION, rec_a, 0, 1, -1 },
 		{ "short middle chunk", { TAG_MESSAGE, TAG_FINAL },
 		    { 100, 10 }, ENVELOPE_VERSION, rec_a, 0, 2, -1 },
 		{ "data after final", { TAG_FINAL, TAG_MESSAGE }, { 10, 10 },
 		    ENVELOPE_VERSION, rec_a, 0, 2, -1 },
+		{ "full chunk after final", { TAG_FINAL, TAG_MESSAGE },
+		    { 10, CHUNK }, ENVELOPE_VERSION, rec_a, 0, 2, -1 },
+		{ "final chunk first of three",
+		    { TAG_FINAL, TAG_MESSAGE, TAG_FINAL }, { CHUNK, CHUNK, 5 },
+		    ENVELOPE_VERSION, rec_a, 0, 3, -1 },
 		{ "final after final", { TAG_FINAL, TAG_FINAL }, { 10, 10 },
 		    ENVELOPE_VERSION, rec_a, 0, 2, -1 },
 		{ "no final", { TAG_MESSAGE, TAG_MESSAGE }, { CHUNK, CHUNK },
@@ -471,7 +480,7 @@ test_format_raw_push(void **state)
 	int			 rc;
 
 	data = malloc(3 * CHUNK);
-	ct = malloc(CT_MAX);
+	ct = malloc(CT_MAX + 1);
 	assert_non_null(data);
 	assert_non_null(ct);
 	test_data(data, 3 * CHUNK, 0x66);
@@ -551,9 +560,10 @@ test_tamper_bits(void **state)
 static void
 test_tamper_structure(void **state)
 {
-	struct stream	 s, t, b, one;
-	uint8_t		*data, *tmp;
-	size_t		 len = 2 * CHUNK + 1000, tlen;
+	struct envelope_reader	*r;
+	struct stream		 s, t, b, one;
+	uint8_t			*data, *tmp, *out;
+	size_t			 len = 2 * CHUNK + 1000, tlen, outlen;
 
 	data = malloc(len);
 	assert_non_null(data);
@@ -625,6 +635,23 @@ test_tamper_structure(void **state)
 
 	/* The wrong data key. */
 	assert_int_equal(open_stream(dk_other, rec_a, &s, NULL, NULL), -1);
+
+	/* After a failure, even the right chunk is refused. */
+	r = envelope_reader_new(dk, rec_a, s.header);
+	assert_non_null(r);
+	out = malloc(CHUNK);
+	assert_non_null(out);
+	s.ct[0][5] ^= 1;
+	assert_int_equal(envelope_reader_chunk(r, s.ct[0], s.len[0], out,
+	    &outlen), -1);
+	s.ct[0][5] ^= 1;
+	assert_int_equal(envelope_reader_chunk(r, s.ct[0], s.len[0], out,
+	    &outlen), -1);
+	assert_int_equal(outlen, 0);
+	assert_true(all_zero(out, CHUNK));
+	envelope_reader_free(r);
+	free(out);
+	assert_int_equal(open_stream(dk, rec_a, &s, NULL, NULL), 1);
 
 	/* Data after the final chunk: the final again, or another chunk. */
 	seal(dk, rec_a, data, 10, 0, &one);
