@@ -62,6 +62,9 @@ void	store_message_clear(struct store_message *);
 
 struct store_stats {
 	uint64_t	messages;
+	uint64_t	accounts;
+	uint64_t	sessions;
+	uint64_t	tokens;
 	uint64_t	map_size;	/* bytes mapped now */
 	uint64_t	map_max;	/* store_map_size */
 	uint64_t	map_used;	/* bytes in use */
@@ -174,9 +177,8 @@ int	store_put_session(struct store *, const struct store_session *s)
 int	store_get_session(struct store *, const uint8_t key[STORE_KEY_LEN],
 	    struct store_session *out) __attribute__((warn_unused_result));
 /*
- * Update last_seen.  Not synced to disk on its own (the next durable
- * commit carries it): a crash may lose a few seconds of idle time, never
- * a session.  STORE_NOTFOUND if the session is gone.
+ * Update last_seen (durably, like every write: callers touch a session
+ * at most about once a minute).  STORE_NOTFOUND if the session is gone.
  */
 int	store_touch_session(struct store *, const uint8_t key[STORE_KEY_LEN],
 	    int64_t last_seen) __attribute__((warn_unused_result));

@@ -28,6 +28,38 @@ struct store_ops {
 	int	(*list_messages)(void *be, const char *address,
 		    enum store_role role, size_t offset, size_t limit,
 		    store_list_fn fn, void *arg);
+
+	/*
+	 * Accounts, sessions, tokens and opens.  Addresses arrive lowercased,
+	 * 1 .. STORE_PORTAL_MAX_ADDRESS bytes (store_record_portal.h); out
+	 * structs arrive zeroed and are left zeroed on any status but
+	 * STORE_OK.
+	 */
+	int	(*get_account)(void *be, const char *address,
+		    struct store_account *out);
+	int	(*put_account)(void *be, const struct store_account *a);
+	int	(*delete_account)(void *be, const char *address);
+	int	(*list_accounts)(void *be, store_account_fn fn, void *arg);
+	int	(*put_session)(void *be, const struct store_session *s);
+	int	(*get_session)(void *be, const uint8_t key[STORE_KEY_LEN],
+		    struct store_session *out);
+	int	(*touch_session)(void *be, const uint8_t key[STORE_KEY_LEN],
+		    int64_t last_seen);
+	int	(*delete_session)(void *be, const uint8_t key[STORE_KEY_LEN]);
+	int	(*delete_sessions)(void *be, const char *address);
+	int	(*purge_sessions)(void *be, int64_t idle_before,
+		    int64_t created_before, size_t *removed);
+	int	(*put_token)(void *be, const struct store_token *t);
+	int	(*peek_token)(void *be, const uint8_t key[STORE_KEY_LEN],
+		    int kind, int64_t now, struct store_token *out);
+	int	(*take_token)(void *be, const uint8_t key[STORE_KEY_LEN],
+		    int kind, int64_t now, struct store_token *out);
+	int	(*delete_tokens)(void *be, const char *address, int kind);
+	int	(*record_open)(void *be, const uint8_t id[MSGID_LEN],
+		    const char *address, int64_t when);
+	int	(*get_open)(void *be, const uint8_t id[MSGID_LEN],
+		    const char *address, int64_t *when);
+
 	int	(*stat)(void *be, struct store_stats *out);
 };
 

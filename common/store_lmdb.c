@@ -1,11 +1,16 @@
 /*
  * The LMDB store backend.
  *
- * One environment in the store_path directory, with three tables:
+ * One environment in the store_path directory, with these tables:
  *	messages	id (16 bytes) -> store_record (store_record.h)
  *	chunks		id || be32 index -> ciphertext of that chunk
  *	index		(MDB_DUPSORT) role byte || lowercased address ->
  *			be64 received || id, so the last dup is the newest
+ *	accounts	lowercased address -> account (store_record_portal.h)
+ *	sessions	32-byte key -> session
+ *	session_index	(MDB_DUPSORT) lowercased address -> session key
+ *	tokens		32-byte key -> token
+ *	opens		id || lowercased address -> be64 first open time
  *
  * MDB_NOTLS because libmilter calls us from many threads; MDB_WRITEMAP so
  * that a large write transaction dirties pages of the file mapping rather
@@ -17,6 +22,11 @@
  * whole transaction.  mdb_env_set_mapsize() may only run when this process
  * has no transaction open, so every transaction holds s->lock shared and
  * a resize holds it exclusive.
+ *
+ * Every write commits with a full sync, session touches included:
+ * MDB_NOSYNC with MDB_WRITEMAP lets the kernel write a meta page before
+ * the pages it names, and a power loss could then corrupt the whole
+ * environment.  The portal touches a session at most once a minute.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -30,12 +40,14 @@
 #include <unistd.h>
 
 #include <lmdb.h>
+#include <sodium.h>
 
 #include "log.h"
 #include "msgid.h"
 #include "store.h"
 #include "store_backend.h"
 #include "store_record.h"
+#include "store_record_portal.h"
 
 #define LMDB_MAXDBS		16
 #define LMDB_MIN_MAP		((uint64_t)64 * 1024 * 1024)
@@ -44,12 +56,23 @@
 #define LMDB_KEYBUF		512
 #define LMDB_CHUNK_KEYLEN	(MSGID_LEN + 4)
 #define LMDB_INDEX_DATALEN	(8 + MSGID_LEN)
+#define LMDB_OPEN_KEYLEN	(MSGID_LEN + STORE_PORTAL_MAX_ADDRESS)
+
+enum lmdb_mode {
+	LMDB_WRITE = 0,
+	LMDB_READ = 1,
+};
 
 struct lmdb_store {
 	MDB_env			*env;
 	MDB_dbi			 messages;
 	MDB_dbi			 chunks;
 	MDB_dbi			 index;
+	MDB_dbi			 accounts;
+	MDB_dbi			 sessions;
+	MDB_dbi			 session_index;
+	MDB_dbi			 tokens;
+	MDB_dbi			 opens;
 	pthread_rwlock_t	 lock;		/* shared: a txn; exclusive: resize */
 	size_t			 map_size;	/* written with lock exclusive */
 	size_t			 map_max;	/* store_map_size in whole pages */
@@ -192,16 +215,35 @@ lmdb_reader_check(struct lmdb_store *s, int *dead)
 	return 0;
 }
 
+/* Begin, run body, commit or abort: one attempt of lmdb_run. */
+static int
+lmdb_attempt(struct lmdb_store *s, enum lmdb_mode mode, lmdb_body_fn body,
+    void *arg)
+{
+	MDB_txn	*txn;
+	int	 rc;
+
+	rc = mdb_txn_begin(s->env, NULL, mode == LMDB_READ ? MDB_RDONLY : 0,
+	    &txn);
+	if (rc != 0)
+		return rc;
+	rc = body(s, txn, arg);
+	if (rc == 0 && mode != LMDB_READ)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	return rc;
+}
+
 /*
  * Run body in a transaction, retrying it whole after the map grew or
  * moved.  body returns 0, an LMDB code, or LMDB_EBODY; MDB_NOTFOUND
  * from body means the object asked for is absent.
  */
 static int
-lmdb_run(struct lmdb_store *s, const char *what, int rdonly, lmdb_body_fn body,
-    void *arg)
+lmdb_run(struct lmdb_store *s, const char *what, enum lmdb_mode mode,
+    lmdb_body_fn body, void *arg)
 {
-	MDB_txn	*txn;
 	size_t	 seen;
 	int	 attempt, rc, status, dead, readers_checked = 0;
 
@@ -211,14 +253,7 @@ lmdb_run(struct lmdb_store *s, const char *what, int rdonly, lmdb_body_fn body,
 			return STORE_ERROR;
 		}
 		seen = s->map_size;
-		rc = mdb_txn_begin(s->env, NULL, rdonly ? MDB_RDONLY : 0, &txn);
-		if (rc == 0) {
-			rc = body(s, txn, arg);
-			if (rc == 0 && !rdonly)
-				rc = mdb_txn_commit(txn);
-			else
-				mdb_txn_abort(txn);
-		}
+		rc = lmdb_attempt(s, mode, body, arg);
 		pthread_rwlock_unlock(&s->lock);
 
 		switch (rc) {
@@ -343,7 +378,17 @@ lmdb_open_tables(struct lmdb_store *s, char *err, size_t errlen)
 		    (rc = mdb_dbi_open(txn, "chunks", MDB_CREATE,
 		    &s->chunks)) != 0 ||
 		    (rc = mdb_dbi_open(txn, "index", MDB_CREATE | MDB_DUPSORT,
-		    &s->index)) != 0) {
+		    &s->index)) != 0 ||
+		    (rc = mdb_dbi_open(txn, "accounts", MDB_CREATE,
+		    &s->accounts)) != 0 ||
+		    (rc = mdb_dbi_open(txn, "sessions", MDB_CREATE,
+		    &s->sessions)) != 0 ||
+		    (rc = mdb_dbi_open(txn, "session_index",
+		    MDB_CREATE | MDB_DUPSORT, &s->session_index)) != 0 ||
+		    (rc = mdb_dbi_open(txn, "tokens", MDB_CREATE,
+		    &s->tokens)) != 0 ||
+		    (rc = mdb_dbi_open(txn, "opens", MDB_CREATE,
+		    &s->opens)) != 0) {
 			mdb_txn_abort(txn);
 			break;
 		}
@@ -435,7 +480,7 @@ lmdb_open(const struct config *cfg, int flags, void **be, char *err,
 	s->maxkey = (size_t)mdb_env_get_maxkeysize(s->env);
 	if (s->maxkey > LMDB_KEYBUF)
 		s->maxkey = LMDB_KEYBUF;
-	if (s->maxkey < 2) {
+	if (s->maxkey < LMDB_OPEN_KEYLEN) {
 		snprintf(err, errlen, "%s: lmdb key size too small", path);
 		goto err;
 	}
@@ -570,7 +615,7 @@ lmdb_put_message(void *be, const struct store_message *m, store_chunk_fn next,
 	p.reclen = reclen;
 	p.next = next;
 	p.arg = arg;
-	status = lmdb_run(be, "put message", 0, lmdb_body_put, &p);
+	status = lmdb_run(be, "put message", LMDB_WRITE, lmdb_body_put, &p);
 	free(rec);
 	return status;
 }
@@ -616,7 +661,7 @@ lmdb_get_message(void *be, const uint8_t id[MSGID_LEN],
 {
 	struct lmdb_get	g = { .id = id, .m = out };
 
-	return lmdb_run(be, "get message", 1, lmdb_body_get, &g);
+	return lmdb_run(be, "get message", LMDB_READ, lmdb_body_get, &g);
 }
 
 static int
@@ -651,7 +696,7 @@ lmdb_get_chunk(void *be, const uint8_t id[MSGID_LEN], uint32_t index,
 	struct lmdb_get	g = { .id = id, .index = index };
 	int		status;
 
-	status = lmdb_run(be, "get chunk", 1, lmdb_body_get_chunk, &g);
+	status = lmdb_run(be, "get chunk", LMDB_READ, lmdb_body_get_chunk, &g);
 	if (status != STORE_OK) {
 		free(g.ct);
 		return status;
@@ -696,7 +741,7 @@ lmdb_set_flags(void *be, const uint8_t id[MSGID_LEN], uint32_t set,
 	int			status;
 
 	memset(&m, 0, sizeof(m));
-	status = lmdb_run(be, "set flags", 0, lmdb_body_set_flags, &g);
+	status = lmdb_run(be, "set flags", LMDB_WRITE, lmdb_body_set_flags, &g);
 	store_message_clear(&m);
 	return status;
 }
@@ -804,6 +849,32 @@ lmdb_chunks_del(struct lmdb_store *s, MDB_txn *txn, const uint8_t *id)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* First-open records of message id: keys id || address, contiguous. */
+static int
+lmdb_opens_del(struct lmdb_store *s, MDB_txn *txn, const uint8_t *id)
+{
+	MDB_cursor	*cur;
+	MDB_val		 key, data;
+	int		 rc;
+
+	if ((rc = mdb_cursor_open(txn, s->opens, &cur)) != 0)
+		return rc;
+	for (;;) {
+		key.mv_size = MSGID_LEN;
+		key.mv_data = (void *)id;
+		if ((rc = mdb_cursor_get(cur, &key, &data,
+		    MDB_SET_RANGE)) != 0)
+			break;
+		if (key.mv_size < MSGID_LEN ||
+		    memcmp(key.mv_data, id, MSGID_LEN) != 0)
+			break;
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 static int
 lmdb_body_delete(struct lmdb_store *s, MDB_txn *txn, void *arg)
 {
@@ -829,7 +900,8 @@ lmdb_body_delete(struct lmdb_store *s, MDB_txn *txn, void *arg)
 			    g->m->recipients[i], idata)) != 0)
 				return rc;
 	}
-	if ((rc = lmdb_chunks_del(s, txn, g->id)) != 0)
+	if ((rc = lmdb_chunks_del(s, txn, g->id)) != 0 ||
+	    (rc = lmdb_opens_del(s, txn, g->id)) != 0)
 		return rc;
 	key.mv_size = MSGID_LEN;
 	key.mv_data = (void *)g->id;
@@ -844,7 +916,8 @@ lmdb_delete_message(void *be, const uint8_t id[MSGID_LEN])
 	int			status;
 
 	memset(&m, 0, sizeof(m));
-	status = lmdb_run(be, "delete message", 0, lmdb_body_delete, &g);
+	status = lmdb_run(be, "delete message", LMDB_WRITE, lmdb_body_delete,
+	    &g);
 	store_message_clear(&m);
 	return status;
 }
@@ -1008,7 +1081,944 @@ lmdb_list_messages(void *be, const char *address, enum store_role role,
 		.limit = limit, .fn = fn, .arg = arg,
 	};
 
-	return lmdb_run(be, "list messages", 1, lmdb_body_list, &l);
+	return lmdb_run(be, "list messages", LMDB_READ, lmdb_body_list, &l);
+}
+
+/*
+ * Accounts, sessions, single-use tokens and first opens.  store.c hands
+ * every address lowercased and at most STORE_PORTAL_MAX_ADDRESS bytes,
+ * so addresses are whole keys here, never truncated (lmdb_open checks
+ * the key size).
+ */
+
+static void
+lmdb_val(MDB_val *v, const void *p, size_t len)
+{
+	v->mv_size = len;
+	v->mv_data = (void *)p;
+}
+
+static uint64_t
+be64_get(const uint8_t *p)
+{
+	return ((uint64_t)p[0] << 56) | ((uint64_t)p[1] << 48) |
+	    ((uint64_t)p[2] << 40) | ((uint64_t)p[3] << 32) |
+	    ((uint64_t)p[4] << 24) | ((uint64_t)p[5] << 16) |
+	    ((uint64_t)p[6] << 8) | p[7];
+}
+
+/* Room for element n of size sz in v: v or its new home, NULL if none. */
+static void *
+lmdb_reserve(void *v, size_t n, size_t *cap, size_t sz)
+{
+	void	*nv;
+	size_t	 ncap;
+
+	if (n < *cap)
+		return v;
+	ncap = *cap ? *cap * 2 : 16;
+	if ((nv = reallocarray(v, ncap, sz)) == NULL)
+		return NULL;
+	*cap = ncap;
+	return nv;
+}
+
+/* An encoded session holds its CSRF secret. */
+static void
+lmdb_free_wiped(uint8_t *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	sodium_memzero(p, len);
+	free(p);
+}
+
+struct lmdb_account {
+	const char		*address;
+	const uint8_t		*rec;
+	size_t			 reclen;
+	struct store_account	*out;
+	struct store_account	*v;		/* list: every account */
+	size_t			 n, cap;
+};
+
+static int
+lmdb_body_get_account(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_account	*a = arg;
+	MDB_val			 key, data;
+	int			 rc;
+
+	store_account_clear(a->out);
+	lmdb_val(&key, a->address, strlen(a->address));
+	if ((rc = mdb_get(txn, s->accounts, &key, &data)) != 0)
+		return rc;
+	if (store_record_decode_account(data.mv_data, data.mv_size,
+	    a->out) == -1 || strcmp(a->out->address, a->address) != 0) {
+		store_account_clear(a->out);
+		log_warnx("store: get account: corrupt record");
+		return LMDB_EBODY;
+	}
+	return 0;
+}
+
+static int
+lmdb_get_account(void *be, const char *address, struct store_account *out)
+{
+	struct lmdb_account	a = { .address = address, .out = out };
+	int			status;
+
+	status = lmdb_run(be, "get account", LMDB_READ,
+	    lmdb_body_get_account, &a);
+	if (status != STORE_OK)
+		store_account_clear(out);
+	return status;
+}
+
+static int
+lmdb_body_put_account(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_account	*a = arg;
+	MDB_val			 key, data;
+
+	lmdb_val(&key, a->address, strlen(a->address));
+	lmdb_val(&data, a->rec, a->reclen);
+	return mdb_put(txn, s->accounts, &key, &data, 0);
+}
+
+static int
+lmdb_put_account(void *be, const struct store_account *in)
+{
+	struct lmdb_account	 a = { .address = in->address };
+	uint8_t			*rec;
+	size_t			 reclen;
+	int			 status;
+
+	if (store_record_encode_account(in, &rec, &reclen) == -1) {
+		log_warnx("store: put account: cannot encode the record");
+		return STORE_ERROR;
+	}
+	a.rec = rec;
+	a.reclen = reclen;
+	status = lmdb_run(be, "put account", LMDB_WRITE,
+	    lmdb_body_put_account, &a);
+	free(rec);
+	return status;
+}
+
+static int
+lmdb_session_index_put(struct lmdb_store *s, MDB_txn *txn,
+    const char *address, const uint8_t *skey)
+{
+	MDB_val	key, data;
+	int	rc;
+
+	lmdb_val(&key, address, strlen(address));
+	lmdb_val(&data, skey, STORE_KEY_LEN);
+	rc = mdb_put(txn, s->session_index, &key, &data, MDB_NODUPDATA);
+	return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
+static int
+lmdb_session_index_del(struct lmdb_store *s, MDB_txn *txn,
+    const char *address, const uint8_t *skey)
+{
+	MDB_val	key, data;
+	int	rc;
+
+	lmdb_val(&key, address, strlen(address));
+	lmdb_val(&data, skey, STORE_KEY_LEN);
+	rc = mdb_del(txn, s->session_index, &key, &data);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+struct lmdb_ikey {
+	uint8_t	key[STORE_PORTAL_MAX_ADDRESS];
+	size_t	keylen;
+};
+
+/*
+ * The session's record is unreadable, so its address is unknown: scan
+ * the index for entries naming skey, then delete them (not while
+ * iterating).
+ */
+static int
+lmdb_session_index_purge(struct lmdb_store *s, MDB_txn *txn,
+    const uint8_t *skey)
+{
+	struct lmdb_ikey	*v = NULL, *nv;
+	MDB_cursor		*cur;
+	MDB_val			 key, data;
+	size_t			 n = 0, cap = 0, i;
+	int			 rc;
+
+	if ((rc = mdb_cursor_open(txn, s->session_index, &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &key, &data, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT)) {
+		if (data.mv_size != STORE_KEY_LEN ||
+		    key.mv_size > STORE_PORTAL_MAX_ADDRESS ||
+		    memcmp(data.mv_data, skey, STORE_KEY_LEN) != 0)
+			continue;
+		if ((nv = lmdb_reserve(v, n, &cap, sizeof(*v))) == NULL) {
+			log_warnx("store: session index: out of memory");
+			rc = LMDB_EBODY;
+			break;
+		}
+		v = nv;
+		memcpy(v[n].key, key.mv_data, key.mv_size);
+		v[n].keylen = key.mv_size;
+		n++;
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		goto done;
+	rc = 0;
+	for (i = 0; i < n; i++) {
+		lmdb_val(&key, v[i].key, v[i].keylen);
+		lmdb_val(&data, skey, STORE_KEY_LEN);
+		if ((rc = mdb_del(txn, s->session_index, &key, &data)) != 0)
+			break;
+	}
+done:
+	free(v);
+	return rc;
+}
+
+/* Fetch and decode session skey into *out (cleared first). */
+static int
+lmdb_session_load(struct lmdb_store *s, MDB_txn *txn, const uint8_t *skey,
+    struct store_session *out, const char *what)
+{
+	MDB_val	key, data;
+	int	rc;
+
+	store_session_clear(out);
+	lmdb_val(&key, skey, STORE_KEY_LEN);
+	if ((rc = mdb_get(txn, s->sessions, &key, &data)) != 0)
+		return rc;
+	if (store_record_decode_session(data.mv_data, data.mv_size,
+	    out) == -1 || memcmp(out->key, skey, STORE_KEY_LEN) != 0) {
+		store_session_clear(out);
+		log_warnx("store: %s: corrupt session record", what);
+		return LMDB_EBODY;
+	}
+	return 0;
+}
+
+/* Remove session skey: its record and its index entries. */
+static int
+lmdb_session_del(struct lmdb_store *s, MDB_txn *txn, const uint8_t *skey,
+    const char *what)
+{
+	struct store_session	sess;
+	MDB_val			key;
+	int			rc;
+
+	memset(&sess, 0, sizeof(sess));
+	rc = lmdb_session_load(s, txn, skey, &sess, what);
+	if (rc == 0)
+		rc = lmdb_session_index_del(s, txn, sess.address, skey);
+	else if (rc == LMDB_EBODY)
+		rc = lmdb_session_index_purge(s, txn, skey);
+	store_session_clear(&sess);
+	if (rc != 0)
+		return rc;
+	lmdb_val(&key, skey, STORE_KEY_LEN);
+	return mdb_del(txn, s->sessions, &key, NULL);
+}
+
+/*
+ * Every session of address, through the index.  A session whose record
+ * names another address (a stale entry) is left alone; the address's
+ * index key goes in any case.
+ */
+static int
+lmdb_sessions_del_address(struct lmdb_store *s, MDB_txn *txn,
+    const char *address)
+{
+	struct store_session	  sess;
+	uint8_t			(*v)[STORE_KEY_LEN] = NULL;
+	void			 *nv;
+	MDB_cursor		 *cur;
+	MDB_val			  key, data;
+	size_t			  n = 0, cap = 0, i;
+	int			  rc;
+
+	if ((rc = mdb_cursor_open(txn, s->session_index, &cur)) != 0)
+		return rc;
+	lmdb_val(&key, address, strlen(address));
+	rc = mdb_cursor_get(cur, &key, &data, MDB_SET);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT_DUP)) {
+		if (data.mv_size != STORE_KEY_LEN) {
+			log_warnx("store: delete sessions: bad index entry "
+			    "skipped");
+			continue;
+		}
+		if ((nv = lmdb_reserve(v, n, &cap, sizeof(*v))) == NULL) {
+			log_warnx("store: delete sessions: out of memory");
+			rc = LMDB_EBODY;
+			break;
+		}
+		v = nv;
+		memcpy(v[n], data.mv_data, STORE_KEY_LEN);
+		n++;
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		goto done;
+
+	memset(&sess, 0, sizeof(sess));
+	for (i = 0; i < n; i++) {
+		rc = lmdb_session_load(s, txn, v[i], &sess,
+		    "delete sessions");
+		if (rc == MDB_NOTFOUND ||
+		    (rc == 0 && strcmp(sess.address, address) != 0)) {
+			store_session_clear(&sess);
+			continue;
+		}
+		store_session_clear(&sess);
+		if (rc == LMDB_EBODY)
+			rc = lmdb_session_index_purge(s, txn, v[i]);
+		if (rc != 0)
+			goto done;
+		lmdb_val(&key, v[i], STORE_KEY_LEN);
+		if ((rc = mdb_del(txn, s->sessions, &key, NULL)) != 0)
+			goto done;
+	}
+	lmdb_val(&key, address, strlen(address));
+	rc = mdb_del(txn, s->session_index, &key, NULL);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+done:
+	free(v);
+	return rc;
+}
+
+static int
+lmdb_body_delete_account(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_account	*a = arg;
+	MDB_val			 key;
+	int			 rc;
+
+	lmdb_val(&key, a->address, strlen(a->address));
+	if ((rc = mdb_del(txn, s->accounts, &key, NULL)) != 0)
+		return rc;
+	return lmdb_sessions_del_address(s, txn, a->address);
+}
+
+static int
+lmdb_delete_account(void *be, const char *address)
+{
+	struct lmdb_account	a = { .address = address };
+
+	return lmdb_run(be, "delete account", LMDB_WRITE,
+	    lmdb_body_delete_account, &a);
+}
+
+static void
+lmdb_accounts_clear(struct lmdb_account *a)
+{
+	size_t	i;
+
+	for (i = 0; i < a->n; i++)
+		store_account_clear(&a->v[i]);
+	a->n = 0;
+}
+
+/* Collect every account; the callbacks run after the transaction. */
+static int
+lmdb_body_list_accounts(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_account	*a = arg;
+	void			*nv;
+	MDB_cursor		*cur;
+	MDB_val			 key, data;
+	int			 rc;
+
+	lmdb_accounts_clear(a);		/* a rerun starts afresh */
+	if ((rc = mdb_cursor_open(txn, s->accounts, &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &key, &data, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT)) {
+		if ((nv = lmdb_reserve(a->v, a->n, &a->cap,
+		    sizeof(*a->v))) == NULL) {
+			log_warnx("store: list accounts: out of memory");
+			rc = LMDB_EBODY;
+			break;
+		}
+		a->v = nv;
+		if (store_record_decode_account(data.mv_data, data.mv_size,
+		    &a->v[a->n]) == -1 ||
+		    strlen(a->v[a->n].address) != key.mv_size ||
+		    memcmp(a->v[a->n].address, key.mv_data,
+		    key.mv_size) != 0) {
+			store_account_clear(&a->v[a->n]);
+			log_warnx("store: list accounts: corrupt record "
+			    "skipped");
+			continue;
+		}
+		a->n++;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+lmdb_list_accounts(void *be, store_account_fn fn, void *arg)
+{
+	struct lmdb_account	a = { .address = NULL };
+	size_t			i;
+	int			status;
+
+	status = lmdb_run(be, "list accounts", LMDB_READ,
+	    lmdb_body_list_accounts, &a);
+	for (i = 0; status == STORE_OK && i < a.n; i++)
+		if (fn(arg, &a.v[i]) != 0)
+			break;
+	lmdb_accounts_clear(&a);
+	free(a.v);
+	return status;
+}
+
+struct lmdb_session {
+	const uint8_t			*key;
+	const struct store_session	*in;
+	const uint8_t			*rec;
+	size_t				 reclen;
+	struct store_session		*out;
+	int64_t				 last_seen;
+	int64_t				 idle_before, created_before;
+	size_t				 removed;
+};
+
+static int
+lmdb_body_put_session(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_session	*p = arg;
+	struct store_session	 old;
+	MDB_val			 key, data;
+	int			 rc;
+
+	/* Replacing a session of another address: move its index entry. */
+	memset(&old, 0, sizeof(old));
+	rc = lmdb_session_load(s, txn, p->in->key, &old, "put session");
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	else if (rc == LMDB_EBODY)
+		rc = lmdb_session_index_purge(s, txn, p->in->key);
+	else if (rc == 0 && strcmp(old.address, p->in->address) != 0)
+		rc = lmdb_session_index_del(s, txn, old.address, p->in->key);
+	store_session_clear(&old);
+	if (rc != 0)
+		return rc;
+	lmdb_val(&key, p->in->key, STORE_KEY_LEN);
+	lmdb_val(&data, p->rec, p->reclen);
+	if ((rc = mdb_put(txn, s->sessions, &key, &data, 0)) != 0)
+		return rc;
+	return lmdb_session_index_put(s, txn, p->in->address, p->in->key);
+}
+
+static int
+lmdb_put_session(void *be, const struct store_session *in)
+{
+	struct lmdb_session	 p = { .in = in };
+	uint8_t			*rec;
+	size_t			 reclen;
+	int			 status;
+
+	if (store_record_encode_session(in, &rec, &reclen) == -1) {
+		log_warnx("store: put session: cannot encode the record");
+		return STORE_ERROR;
+	}
+	p.rec = rec;
+	p.reclen = reclen;
+	status = lmdb_run(be, "put session", LMDB_WRITE,
+	    lmdb_body_put_session, &p);
+	lmdb_free_wiped(rec, reclen);
+	return status;
+}
+
+static int
+lmdb_body_get_session(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_session	*p = arg;
+
+	return lmdb_session_load(s, txn, p->key, p->out, "get session");
+}
+
+static int
+lmdb_get_session(void *be, const uint8_t key[STORE_KEY_LEN],
+    struct store_session *out)
+{
+	struct lmdb_session	p = { .key = key, .out = out };
+	int			status;
+
+	status = lmdb_run(be, "get session", LMDB_READ,
+	    lmdb_body_get_session, &p);
+	if (status != STORE_OK)
+		store_session_clear(out);
+	return status;
+}
+
+/* last_seen only moves forward: requests may finish out of order. */
+static int
+lmdb_body_touch_session(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_session	*p = arg;
+	struct store_session	 sess;
+	uint8_t			*rec;
+	size_t			 reclen;
+	MDB_val			 key, data;
+	int			 rc;
+
+	memset(&sess, 0, sizeof(sess));
+	if ((rc = lmdb_session_load(s, txn, p->key, &sess,
+	    "touch session")) != 0)
+		return rc;
+	if (p->last_seen <= sess.last_seen) {
+		store_session_clear(&sess);
+		return 0;
+	}
+	sess.last_seen = p->last_seen;
+	rc = store_record_encode_session(&sess, &rec, &reclen);
+	store_session_clear(&sess);
+	if (rc == -1) {
+		log_warnx("store: touch session: cannot encode the record");
+		return LMDB_EBODY;
+	}
+	lmdb_val(&key, p->key, STORE_KEY_LEN);
+	lmdb_val(&data, rec, reclen);
+	rc = mdb_put(txn, s->sessions, &key, &data, 0);
+	lmdb_free_wiped(rec, reclen);
+	return rc;
+}
+
+static int
+lmdb_touch_session(void *be, const uint8_t key[STORE_KEY_LEN],
+    int64_t last_seen)
+{
+	struct lmdb_session	p = { .key = key, .last_seen = last_seen };
+
+	return lmdb_run(be, "touch session", LMDB_WRITE,
+	    lmdb_body_touch_session, &p);
+}
+
+static int
+lmdb_body_delete_session(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_session	*p = arg;
+
+	return lmdb_session_del(s, txn, p->key, "delete session");
+}
+
+static int
+lmdb_delete_session(void *be, const uint8_t key[STORE_KEY_LEN])
+{
+	struct lmdb_session	p = { .key = key };
+
+	return lmdb_run(be, "delete session", LMDB_WRITE,
+	    lmdb_body_delete_session, &p);
+}
+
+static int
+lmdb_body_delete_sessions(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	return lmdb_sessions_del_address(s, txn, arg);
+}
+
+static int
+lmdb_delete_sessions(void *be, const char *address)
+{
+	return lmdb_run(be, "delete sessions", LMDB_WRITE,
+	    lmdb_body_delete_sessions, (void *)address);
+}
+
+struct lmdb_purge_ent {
+	uint8_t	key[STORE_KEY_LEN];
+	char	address[STORE_PORTAL_MAX_ADDRESS + 1];	/* "" if corrupt */
+};
+
+/* Collect the sessions to remove, then remove them (not while iterating). */
+static int
+lmdb_body_purge_sessions(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_session	*p = arg;
+	struct lmdb_purge_ent	*v = NULL, *nv;
+	struct store_session	 sess;
+	MDB_cursor		*cur;
+	MDB_val			 key, data;
+	size_t			 n = 0, cap = 0, i;
+	int			 rc, corrupt;
+
+	p->removed = 0;
+	if ((rc = mdb_cursor_open(txn, s->sessions, &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &key, &data, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT)) {
+		if (key.mv_size != STORE_KEY_LEN) {
+			log_warnx("store: purge sessions: bad key skipped");
+			continue;
+		}
+		corrupt = store_record_decode_session(data.mv_data,
+		    data.mv_size, &sess) == -1 ||
+		    memcmp(sess.key, key.mv_data, STORE_KEY_LEN) != 0;
+		if (!corrupt && sess.last_seen >= p->idle_before &&
+		    sess.created >= p->created_before) {
+			store_session_clear(&sess);
+			continue;
+		}
+		if ((nv = lmdb_reserve(v, n, &cap, sizeof(*v))) == NULL) {
+			store_session_clear(&sess);
+			log_warnx("store: purge sessions: out of memory");
+			rc = LMDB_EBODY;
+			break;
+		}
+		v = nv;
+		memcpy(v[n].key, key.mv_data, STORE_KEY_LEN);
+		if (corrupt) {
+			log_warnx("store: purge sessions: corrupt record "
+			    "removed");
+			v[n].address[0] = '\0';
+		} else	/* the decoder bounds it */
+			memcpy(v[n].address, sess.address,
+			    strlen(sess.address) + 1);
+		store_session_clear(&sess);
+		n++;
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		goto done;
+	rc = 0;
+	for (i = 0; i < n; i++) {
+		lmdb_val(&key, v[i].key, STORE_KEY_LEN);
+		if ((rc = mdb_del(txn, s->sessions, &key, NULL)) != 0)
+			break;
+		if (v[i].address[0] != '\0')
+			rc = lmdb_session_index_del(s, txn, v[i].address,
+			    v[i].key);
+		else
+			rc = lmdb_session_index_purge(s, txn, v[i].key);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0)
+		p->removed = n;
+done:
+	free(v);
+	return rc;
+}
+
+static int
+lmdb_purge_sessions(void *be, int64_t idle_before, int64_t created_before,
+    size_t *removed)
+{
+	struct lmdb_session	p = { .idle_before = idle_before,
+				    .created_before = created_before };
+	int			status;
+
+	status = lmdb_run(be, "purge sessions", LMDB_WRITE,
+	    lmdb_body_purge_sessions, &p);
+	*removed = status == STORE_OK ? p.removed : 0;
+	return status;
+}
+
+struct lmdb_token {
+	const uint8_t		*key;
+	int			 kind;
+	int64_t			 now;
+	const char		*address;
+	const uint8_t		*rec;
+	size_t			 reclen;
+	struct store_token	 t;		/* the token found */
+	int			 expired;	/* found but expired */
+};
+
+/*
+ * Fetch token p->key into p->t: MDB_NOTFOUND if absent, of another kind
+ * or expired (then p->expired is set), LMDB_EBODY if corrupt.
+ */
+static int
+lmdb_token_load(struct lmdb_store *s, MDB_txn *txn, struct lmdb_token *p,
+    const char *what)
+{
+	MDB_val	key, data;
+	int	rc;
+
+	store_token_clear(&p->t);
+	p->expired = 0;
+	lmdb_val(&key, p->key, STORE_KEY_LEN);
+	if ((rc = mdb_get(txn, s->tokens, &key, &data)) != 0)
+		return rc;
+	if (store_record_decode_token(data.mv_data, data.mv_size,
+	    &p->t) == -1 || memcmp(p->t.key, p->key, STORE_KEY_LEN) != 0) {
+		store_token_clear(&p->t);
+		log_warnx("store: %s: corrupt token record", what);
+		return LMDB_EBODY;
+	}
+	if (p->t.kind != p->kind) {
+		store_token_clear(&p->t);
+		return MDB_NOTFOUND;	/* not this link's to use */
+	}
+	if (p->now >= p->t.expires) {
+		store_token_clear(&p->t);
+		p->expired = 1;
+		return MDB_NOTFOUND;
+	}
+	return 0;
+}
+
+static int
+lmdb_body_put_token(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_token	*p = arg;
+	MDB_val			 key, data;
+
+	lmdb_val(&key, p->key, STORE_KEY_LEN);
+	lmdb_val(&data, p->rec, p->reclen);
+	return mdb_put(txn, s->tokens, &key, &data, 0);
+}
+
+static int
+lmdb_put_token(void *be, const struct store_token *t)
+{
+	struct lmdb_token	 p = { .key = t->key };
+	uint8_t			*rec;
+	size_t			 reclen;
+	int			 status;
+
+	if (store_record_encode_token(t, &rec, &reclen) == -1) {
+		log_warnx("store: put token: cannot encode the record");
+		return STORE_ERROR;
+	}
+	p.rec = rec;
+	p.reclen = reclen;
+	status = lmdb_run(be, "put token", LMDB_WRITE, lmdb_body_put_token,
+	    &p);
+	free(rec);
+	return status;
+}
+
+static int
+lmdb_body_peek_token(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	return lmdb_token_load(s, txn, arg, "peek token");
+}
+
+/* Delete the token if it is (still) of p->kind and expired at p->now. */
+static int
+lmdb_body_expire_token(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_token	*p = arg;
+	MDB_val			 key;
+	int			 rc;
+
+	rc = lmdb_token_load(s, txn, p, "expire token");
+	store_token_clear(&p->t);
+	if (rc == 0 || (rc == MDB_NOTFOUND && !p->expired))
+		return 0;	/* replaced, or gone: nothing to do */
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	lmdb_val(&key, p->key, STORE_KEY_LEN);
+	return mdb_del(txn, s->tokens, &key, NULL);
+}
+
+static int
+lmdb_peek_token(void *be, const uint8_t key[STORE_KEY_LEN], int kind,
+    int64_t now, struct store_token *out)
+{
+	struct lmdb_token	p = { .key = key, .kind = kind, .now = now };
+	int			status;
+
+	status = lmdb_run(be, "peek token", LMDB_READ, lmdb_body_peek_token,
+	    &p);
+	if (status == STORE_OK) {
+		*out = p.t;
+		return STORE_OK;
+	}
+	store_token_clear(&p.t);
+	/* Not found either way; a failed delete has been logged. */
+	if (status == STORE_NOTFOUND && p.expired)
+		(void)lmdb_run(be, "expire token", LMDB_WRITE,
+		    lmdb_body_expire_token, &p);
+	store_token_clear(&p.t);
+	return status;
+}
+
+/* Found and valid: delete and hand out.  Expired: delete, not found. */
+static int
+lmdb_body_take_token(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_token	*p = arg;
+	MDB_val			 key;
+	int			 rc;
+
+	rc = lmdb_token_load(s, txn, p, "take token");
+	if (rc != 0 && !(rc == MDB_NOTFOUND && p->expired))
+		return rc;
+	lmdb_val(&key, p->key, STORE_KEY_LEN);
+	return mdb_del(txn, s->tokens, &key, NULL);
+}
+
+static int
+lmdb_take_token(void *be, const uint8_t key[STORE_KEY_LEN], int kind,
+    int64_t now, struct store_token *out)
+{
+	struct lmdb_token	p = { .key = key, .kind = kind, .now = now };
+	int			status;
+
+	status = lmdb_run(be, "take token", LMDB_WRITE, lmdb_body_take_token,
+	    &p);
+	if (status == STORE_OK && !p.expired) {
+		*out = p.t;
+		return STORE_OK;
+	}
+	store_token_clear(&p.t);
+	return status == STORE_OK ? STORE_NOTFOUND : status;
+}
+
+/* Tokens are few and short-lived: a scan, no index. */
+static int
+lmdb_body_delete_tokens(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_token	  *p = arg;
+	struct store_token	   t;
+	uint8_t			 (*v)[STORE_KEY_LEN] = NULL;
+	void			  *nv;
+	MDB_cursor		  *cur;
+	MDB_val			   key, data;
+	size_t			   n = 0, cap = 0, i;
+	int			   rc, match;
+
+	if ((rc = mdb_cursor_open(txn, s->tokens, &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &key, &data, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT)) {
+		if (key.mv_size != STORE_KEY_LEN ||
+		    store_record_decode_token(data.mv_data, data.mv_size,
+		    &t) == -1) {
+			log_warnx("store: delete tokens: corrupt record "
+			    "skipped");
+			continue;
+		}
+		match = t.kind == p->kind && strcmp(t.address, p->address) == 0;
+		store_token_clear(&t);
+		if (!match)
+			continue;
+		if ((nv = lmdb_reserve(v, n, &cap, sizeof(*v))) == NULL) {
+			log_warnx("store: delete tokens: out of memory");
+			rc = LMDB_EBODY;
+			break;
+		}
+		v = nv;
+		memcpy(v[n], key.mv_data, STORE_KEY_LEN);
+		n++;
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		goto done;
+	rc = 0;
+	for (i = 0; i < n; i++) {
+		lmdb_val(&key, v[i], STORE_KEY_LEN);
+		if ((rc = mdb_del(txn, s->tokens, &key, NULL)) != 0)
+			break;
+	}
+done:
+	free(v);
+	return rc;
+}
+
+static int
+lmdb_delete_tokens(void *be, const char *address, int kind)
+{
+	struct lmdb_token	p = { .address = address, .kind = kind };
+
+	return lmdb_run(be, "delete tokens", LMDB_WRITE,
+	    lmdb_body_delete_tokens, &p);
+}
+
+struct lmdb_open {
+	uint8_t		key[LMDB_OPEN_KEYLEN];	/* id || address */
+	size_t		keylen;
+	int64_t		when;
+};
+
+static void
+lmdb_open_key(struct lmdb_open *o, const uint8_t *id, const char *address)
+{
+	size_t	len = strlen(address);	/* store.c bounds it */
+
+	memcpy(o->key, id, MSGID_LEN);
+	memcpy(o->key + MSGID_LEN, address, len);
+	o->keylen = MSGID_LEN + len;
+}
+
+static int
+lmdb_body_get_open(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_open	*o = arg;
+	MDB_val			 key, data;
+	uint64_t		 u;
+	int			 rc;
+
+	lmdb_val(&key, o->key, o->keylen);
+	if ((rc = mdb_get(txn, s->opens, &key, &data)) != 0)
+		return rc;
+	if (data.mv_size != 8) {
+		lmdb_log_id("get open", o->key, "corrupt open record");
+		return LMDB_EBODY;
+	}
+	u = be64_get(data.mv_data);
+	memcpy(&o->when, &u, sizeof(o->when));
+	return 0;
+}
+
+static int
+lmdb_get_open(void *be, const uint8_t id[MSGID_LEN], const char *address,
+    int64_t *when)
+{
+	struct lmdb_open	o;
+	int			status;
+
+	lmdb_open_key(&o, id, address);
+	status = lmdb_run(be, "get open", LMDB_READ, lmdb_body_get_open, &o);
+	if (status == STORE_OK)
+		*when = o.when;
+	return status;
+}
+
+static int
+lmdb_body_record_open(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_open	*o = arg;
+	uint8_t			 buf[8];
+	MDB_val			 key, data;
+	int			 rc;
+
+	be64_put(buf, (uint64_t)o->when);
+	lmdb_val(&key, o->key, o->keylen);
+	lmdb_val(&data, buf, sizeof(buf));
+	rc = mdb_put(txn, s->opens, &key, &data, MDB_NOOVERWRITE);
+	return rc == MDB_KEYEXIST ? 0 : rc;	/* the first open stays */
+}
+
+static int
+lmdb_record_open(void *be, const uint8_t id[MSGID_LEN], const char *address,
+    int64_t when)
+{
+	struct lmdb_open	o;
+	int			status;
+
+	/* Every read of a message records; most find the first one. */
+	lmdb_open_key(&o, id, address);
+	status = lmdb_run(be, "record open", LMDB_READ, lmdb_body_get_open,
+	    &o);
+	if (status != STORE_NOTFOUND)
+		return status;
+	o.when = when;
+	return lmdb_run(be, "record open", LMDB_WRITE, lmdb_body_record_open,
+	    &o);
 }
 
 static int
@@ -1019,6 +2029,15 @@ lmdb_body_stat(struct lmdb_store *s, MDB_txn *txn, void *arg)
 	MDB_envinfo		 info;
 	int			 rc;
 
+	if ((rc = mdb_stat(txn, s->accounts, &ms)) != 0)
+		return rc;
+	out->accounts = ms.ms_entries;
+	if ((rc = mdb_stat(txn, s->sessions, &ms)) != 0)
+		return rc;
+	out->sessions = ms.ms_entries;
+	if ((rc = mdb_stat(txn, s->tokens, &ms)) != 0)
+		return rc;
+	out->tokens = ms.ms_entries;
 	if ((rc = mdb_stat(txn, s->messages, &ms)) != 0 ||
 	    (rc = mdb_env_info(s->env, &info)) != 0)
 		return rc;
@@ -1036,7 +2055,8 @@ lmdb_stat(void *be, struct store_stats *out)
 
 	if (lmdb_reader_check(s, &dead) == -1)
 		return STORE_ERROR;
-	if ((status = lmdb_run(s, "stat", 1, lmdb_body_stat, out)) != STORE_OK)
+	if ((status = lmdb_run(s, "stat", LMDB_READ, lmdb_body_stat,
+	    out)) != STORE_OK)
 		return status;
 	out->map_max = s->map_max_cfg;
 	out->stale_readers = dead;
@@ -1053,5 +2073,21 @@ const struct store_ops store_lmdb_ops = {
 	.set_flags = lmdb_set_flags,
 	.delete_message = lmdb_delete_message,
 	.list_messages = lmdb_list_messages,
+	.get_account = lmdb_get_account,
+	.put_account = lmdb_put_account,
+	.delete_account = lmdb_delete_account,
+	.list_accounts = lmdb_list_accounts,
+	.put_session = lmdb_put_session,
+	.get_session = lmdb_get_session,
+	.touch_session = lmdb_touch_session,
+	.delete_session = lmdb_delete_session,
+	.delete_sessions = lmdb_delete_sessions,
+	.purge_sessions = lmdb_purge_sessions,
+	.put_token = lmdb_put_token,
+	.peek_token = lmdb_peek_token,
+	.take_token = lmdb_take_token,
+	.delete_tokens = lmdb_delete_tokens,
+	.record_open = lmdb_record_open,
+	.get_open = lmdb_get_open,
 	.stat = lmdb_stat,
 };

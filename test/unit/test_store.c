@@ -5,6 +5,7 @@
  */
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <pthread.h>
 
 #include <cmocka.h>
+#include <lmdb.h>
 
 #include "config.h"
 #include "store.h"
@@ -830,6 +832,156 @@ test_reopen(void **state)
 	    (const uint32_t[]){ 91, 90 }, 2);
 }
 
+/* Open the environment under the store directly, as a damaged disk would. */
+static MDB_env *
+raw_open(struct fixture *f, MDB_dbi *messages, MDB_dbi *index, MDB_txn **txn)
+{
+	MDB_env	*env;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, f->path, MDB_NOTLS, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, txn), 0);
+	assert_int_equal(mdb_dbi_open(*txn, "messages", 0, messages), 0);
+	assert_int_equal(mdb_dbi_open(*txn, "index", 0, index), 0);
+	return env;
+}
+
+static size_t
+raw_index_refs(struct fixture *f, const uint8_t *id)
+{
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	MDB_dbi		 messages, index;
+	MDB_val		 key, data;
+	size_t		 n = 0;
+	int		 rc;
+
+	env = raw_open(f, &messages, &index, &txn);
+	assert_int_equal(mdb_cursor_open(txn, index, &cur), 0);
+	for (rc = mdb_cursor_get(cur, &key, &data, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT))
+		if (data.mv_size == 24 &&
+		    memcmp((uint8_t *)data.mv_data + 8, id, MSGID_LEN) == 0)
+			n++;
+	assert_int_equal(rc, MDB_NOTFOUND);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return n;
+}
+
+static void
+test_corrupt_record(void **state)
+{
+	struct fixture		*f = *state;
+	struct tmsg		 t;
+	struct store_message	 got;
+	MDB_env			*env;
+	MDB_txn			*txn;
+	MDB_dbi			 messages, index;
+	MDB_val			 key, data;
+	uint8_t			 id[MSGID_LEN], *ct;
+	size_t			 len;
+	char			 err[256];
+
+	tmsg_init(&t, 500, 100, "alice@example.org", "bob@example.com",
+	    "carol@example.net", NULL);
+	assert_int_equal(put_tmsg(f->st, &t, 3, 100, 10), STORE_OK);
+	tmsg_init(&t, 501, 200, "alice@example.org", "bob@example.com",
+	    NULL, NULL);
+	assert_int_equal(put_tmsg(f->st, &t, 1, 100, 10), STORE_OK);
+	tmsg_id(id, 500);
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(raw_index_refs(f, id), 3);
+
+	/* Replace 500's record with garbage. */
+	env = raw_open(f, &messages, &index, &txn);
+	key.mv_size = MSGID_LEN;
+	key.mv_data = id;
+	data.mv_size = 7;
+	data.mv_data = "garbage";
+	assert_int_equal(mdb_put(txn, messages, &key, &data, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	assert_int_equal(store_open(&f->cfg, 0, &f->st, err, sizeof(err)), 0);
+
+	assert_int_equal(store_get_message(f->st, id, &got), STORE_ERROR);
+	assert_null(got.sender);
+	assert_int_equal(store_set_flags(f->st, id, 1, 0), STORE_ERROR);
+	/* Listings skip it; the rest of the store is unaffected. */
+	expect_list(f->st, "bob@example.com", STORE_ROLE_RECIPIENT, 0, 0,
+	    (const uint32_t[]){ 501 }, 1);
+	expect_list(f->st, NULL, 0, 0, 0, (const uint32_t[]){ 501 }, 1);
+	/* Delete finds its index entries without the record's help. */
+	assert_int_equal(store_delete_message(f->st, id), STORE_OK);
+	assert_int_equal(store_get_message(f->st, id, &got), STORE_NOTFOUND);
+	assert_int_equal(store_get_chunk(f->st, id, 0, &ct, &len),
+	    STORE_NOTFOUND);
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(raw_index_refs(f, id), 0);
+	tmsg_id(id, 501);
+	assert_int_equal(raw_index_refs(f, id), 2);
+	assert_int_equal(store_open(&f->cfg, 0, &f->st, err, sizeof(err)), 0);
+	check_chunks(f->st, id, 1, 100, 10);
+}
+
+/* Another process (the portal, sealpost-admin) grows the map under us. */
+static void
+test_other_process_grows(void **state)
+{
+	struct fixture		*f = *state;
+	struct tmsg		 t;
+	struct store_message	 got;
+	struct store_stats	 stats;
+	pid_t			 pid;
+	int			 status;
+
+	tmsg_init(&t, 600, 100, "alice@example.org", "bob@example.com", NULL,
+	    NULL);
+	assert_int_equal(put_tmsg(f->st, &t, 1, 100, 10), STORE_OK);
+	assert_int_equal(store_stat(f->st, &stats), STORE_OK);
+	assert_true(stats.map_size == 64 * MiB);
+
+	if ((pid = fork()) == 0) {
+		struct store	*st;
+		char		 err[256];
+
+		/* No cmocka here: report through the exit status. */
+		if (store_open(&f->cfg, 0, &st, err, sizeof(err)) == -1)
+			_exit(10);
+		tmsg_init(&t, 601, 200, "alice@example.org",
+		    "bob@example.com", NULL, NULL);
+		if (put_tmsg(st, &t, 1200, 65536, 65536) != STORE_OK)
+			_exit(11);
+		store_close(st);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/* Our map is now too small for the data: adopt theirs. */
+	tmsg_init(&t, 601, 200, "alice@example.org", "bob@example.com", NULL,
+	    NULL);
+	t.m.nchunks = 1200;
+	assert_int_equal(store_get_message(f->st, t.m.id, &got), STORE_OK);
+	assert_same_message(&t.m, &got);
+	store_message_clear(&got);
+	check_chunks(f->st, t.m.id, 1200, 65536, 65536);
+	assert_int_equal(store_stat(f->st, &stats), STORE_OK);
+	assert_true(stats.map_size == 128 * MiB);
+	tmsg_init(&t, 602, 300, "alice@example.org", "bob@example.com", NULL,
+	    NULL);
+	assert_int_equal(put_tmsg(f->st, &t, 1, 100, 10), STORE_OK);
+	expect_list(f->st, "bob@example.com", STORE_ROLE_RECIPIENT, 0, 0,
+	    (const uint32_t[]){ 602, 601, 600 }, 3);
+}
+
 #define NTHREADS	4
 #define PER_THREAD	12
 
@@ -1033,6 +1185,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_record, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_other_process_grows,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
