@@ -22,6 +22,8 @@ struct conn {
 	struct msg	*msg;
 	int		 leadspc;	/* MTA keeps the space after "Name:" */
 	int		 nr_hdr;	/* MTA wants no reply to headers */
+	int		 nr_mail;	/* MTA wants no reply to MAIL FROM */
+	int		 mail_failed;	/* MAIL FROM failed; refuse at RCPT */
 	int		 hdr_failed;	/* a header could not be kept */
 };
 
@@ -66,6 +68,14 @@ verdict(SMFICTX *ctx, struct conn *c, enum msg_verdict v,
 	case MSG_ACCEPT:
 		conn_reset(c);
 		return SMFIS_ACCEPT;
+	case MSG_DISCARD:
+		conn_reset(c);
+		return SMFIS_DISCARD;
+	case MSG_REFUSE_RCPT:
+		/* Only this recipient: the message goes on for the others. */
+		smfi_setreply(ctx, (char *)r->rcode, (char *)r->xcode,
+		    (char *)r->text);
+		return SMFIS_REJECT;
 	case MSG_REJECT:
 		smfi_setreply(ctx, (char *)r->rcode, (char *)r->xcode,
 		    (char *)r->text);
@@ -94,10 +104,12 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	const unsigned long need = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY;
+	const unsigned long need = SMFIF_ADDHDRS | SMFIF_CHGHDRS |
+	    SMFIF_CHGBODY | SMFIF_DELRCPT;
 	/* Skip every step we do not use; no replies where we never refuse. */
 	const unsigned long want = SMFIP_NOCONNECT | SMFIP_NOHELO |
-	    SMFIP_NODATA | SMFIP_NOUNKNOWN | SMFIP_NR_HDR | SMFIP_HDR_LEADSPC;
+	    SMFIP_NODATA | SMFIP_NOUNKNOWN | SMFIP_NR_MAIL | SMFIP_NR_HDR |
+	    SMFIP_HDR_LEADSPC;
 	struct conn *c;
 
 	if ((f0 & need) != need) {
@@ -113,6 +125,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf3 = 0;
 	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
 	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
+	c->nr_mail = (*pf1 & SMFIP_NR_MAIL) != 0;
 	return SMFIS_CONTINUE;
 }
 
@@ -123,15 +136,30 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	struct msg_reply	 r;
 	const char		*auth;
 
+	enum msg_verdict	 v;
+
 	if ((c = conn_get(ctx)) == NULL)
 		return tempfail_conn(ctx, "out of memory");
 	conn_reset(c);
-	if ((c->msg = msg_new(cb_env)) == NULL)
-		return tempfail_conn(ctx, "out of memory");
+	c->mail_failed = 0;
+	if ((c->msg = msg_new(cb_env)) == NULL) {
+		if (!c->nr_mail)
+			return tempfail_conn(ctx, "out of memory");
+		c->mail_failed = 1;
+		return SMFIS_NOREPLY;
+	}
 	msg_set_queue_id(c->msg, smfi_getsymval(ctx, "i"));
 	auth = smfi_getsymval(ctx, "{auth_authen}");
-	return verdict(ctx, c, msg_set_sender(c->msg, argv[0],
-	    auth != NULL && *auth != '\0', &r), &r);
+	v = msg_set_sender(c->msg, argv[0], auth != NULL && *auth != '\0', &r);
+	if (c->nr_mail) {
+		/* Nothing can be answered here: a failure waits for RCPT. */
+		if (v != MSG_CONTINUE) {
+			conn_reset(c);
+			c->mail_failed = 1;
+		}
+		return SMFIS_NOREPLY;
+	}
+	return verdict(ctx, c, v, &r);
 }
 
 static sfsistat
@@ -140,7 +168,7 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 	struct conn		*c = smfi_getpriv(ctx);
 	struct msg_reply	 r;
 
-	if (c == NULL || c->msg == NULL)
+	if (c == NULL || c->msg == NULL || c->mail_failed)
 		return tempfail_conn(ctx, "recipient without sender");
 	return verdict(ctx, c, msg_add_recipient(c->msg, argv[0], &r), &r);
 }
@@ -200,12 +228,15 @@ mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 	return verdict(ctx, c, msg_body(c->msg, data, len, &r), &r);
 }
 
-/* Header edits first, highest index first, then the body. */
+/* Envelope, then header edits (highest index first), then the body. */
 static int
 apply_plan(SMFICTX *ctx, struct conn *c, const struct rewrite_plan *plan)
 {
 	size_t i;
 
+	if (plan->delrcpt != NULL &&
+	    smfi_delrcpt(ctx, plan->delrcpt) != MI_SUCCESS)
+		return -1;
 	for (i = 0; i < plan->nops; i++) {
 		const struct rewrite_op *op = &plan->ops[i];
 		char *value = op->value;
@@ -219,7 +250,8 @@ apply_plan(SMFICTX *ctx, struct conn *c, const struct rewrite_plan *plan)
 		} else if (smfi_addheader(ctx, op->name, value) != MI_SUCCESS)
 			return -1;
 	}
-	for (i = 0; i < plan->bodylen; i += REPLACEBODY_PIECE) {
+	for (i = 0; plan->body != NULL && i < plan->bodylen;
+	    i += REPLACEBODY_PIECE) {
 		size_t n = plan->bodylen - i;
 
 		if (n > REPLACEBODY_PIECE)
@@ -288,7 +320,8 @@ mlfi_close(SMFICTX *ctx)
 struct smfiDesc callbacks_desc = {
 	.xxfi_name = "sealpost",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY |
+	    SMFIF_DELRCPT,
 	.xxfi_connect = NULL,
 	.xxfi_helo = NULL,
 	.xxfi_envfrom = mlfi_envfrom,

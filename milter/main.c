@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -20,10 +21,14 @@
 #include "config.h"
 #include "log.h"
 #include "masterkey.h"
+#include "noreply.h"
 #include "notify.h"
 #include "paths.h"
 #include "spool.h"
 #include "store.h"
+
+/* Senders remembered for the one-notice-a-day rule. */
+#define NOREPLY_LIMITER_SIZE	10000
 
 static void
 usage(void)
@@ -105,6 +110,8 @@ main(int argc, char *argv[])
 	    cfg.log_level);
 	if (sodium_init() == -1)
 		fatalx("libsodium failed to initialise");
+	/* sendmail_command may exit before reading all of a notice. */
+	signal(SIGPIPE, SIG_IGN);
 	g_mime_init();
 
 	if (notify_check_templates(cfg.templates_dir, err, sizeof(err)) == -1)
@@ -121,6 +128,8 @@ main(int argc, char *argv[])
 	env.store = store;
 	env.mk = mk;
 	env.now = clock_now;
+	if ((env.limiter = noreply_limiter_new(NOREPLY_LIMITER_SIZE)) == NULL)
+		fatalx("out of memory");
 	callbacks_init(&env);
 
 	if (smfi_setconn(cfg.milter_socket) == MI_FAILURE)
@@ -144,6 +153,7 @@ main(int argc, char *argv[])
 	rc = smfi_main();
 	log_info("sealpost-milter exiting");
 
+	noreply_limiter_free(env.limiter);
 	store_close(store);
 	masterkey_free(mk);
 	config_free(&cfg);

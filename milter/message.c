@@ -17,6 +17,7 @@
 #include "message.h"
 #include "mime_scan.h"
 #include "msgid.h"
+#include "noreply.h"
 #include "notify.h"
 #include "secure.h"
 #include "spool.h"
@@ -40,6 +41,9 @@ struct msg {
 	size_t			 hdrbytes;
 	int			 hdr_overflow;
 	int			 secure;
+	int			 external;	/* not internal, not authenticated */
+	char			*noreply_rcpt;	/* as the MTA gave it (notify mode) */
+	int			 passthrough;	/* plain, followed only to drop noreply */
 
 	/* Set once a secure message's body starts. */
 	uint8_t			 id[MSGID_LEN];
@@ -99,6 +103,7 @@ msg_free(struct msg *m)
 	if (m == NULL)
 		return;
 	free(m->sender);
+	free(m->noreply_rcpt);
 	for (i = 0; i < m->nrcpts; i++)
 		free(m->rcpts[i]);
 	free(m->rcpts);
@@ -155,11 +160,8 @@ msg_set_sender(struct msg *m, const char *addr, int authenticated,
 	if ((m->sender = strip_brackets(addr)) == NULL)
 		return tempfail(m, r, "out of memory");
 	m->authenticated = authenticated;
-	if (!authenticated && !config_is_internal(m->env->cfg, m->sender)) {
-		log_debug("%s: from=<%s> action=pass reason=external", m->qid,
-		    m->sender);
-		return MSG_ACCEPT;
-	}
+	m->external = !authenticated &&
+	    !config_is_internal(m->env->cfg, m->sender);
 	return MSG_CONTINUE;
 }
 
@@ -169,6 +171,22 @@ msg_add_recipient(struct msg *m, const char *addr, struct msg_reply *r)
 	char	**v;
 	char	 *a;
 
+	if (noreply_is_address(m->env->cfg, addr)) {
+		if (m->env->cfg->noreply_action == NOREPLY_REJECT) {
+			log_info("%s: from=<%s> to=<%s> action=reject "
+			    "reason=noreply", m->qid, m->sender ? m->sender : "",
+			    m->env->cfg->noreply_address);
+			r->rcode = "550";
+			r->xcode = "5.7.1";
+			noreply_reject_text(m->env->cfg, r->text, sizeof(r->text));
+			return MSG_REFUSE_RCPT;
+		}
+		/* Notify: accepted, later dropped from the envelope. */
+		free(m->noreply_rcpt);
+		if ((m->noreply_rcpt = strdup(addr)) == NULL)
+			return tempfail(m, r, "out of memory");
+		return MSG_CONTINUE;
+	}
 	if ((a = strip_brackets(addr)) == NULL)
 		return tempfail(m, r, "out of memory");
 	if ((v = reallocarray(m->rcpts, m->nrcpts + 1, sizeof(*v))) == NULL) {
@@ -276,14 +294,73 @@ msg_feed(struct msg *m, const void *data, size_t len)
 	return 0;
 }
 
+/* Answer a message to noreply_address, if RFC 3834 and the limit allow. */
+static void
+noreply_answer(struct msg *m)
+{
+	const struct milter_env	*env = m->env;
+	const char		**names = NULL, **values = NULL;
+	const char		*mid = NULL;
+	char			 err[256];
+	size_t			 i;
+	int			 allowed;
+
+	if ((names = calloc(m->nhdrs + 1, sizeof(*names))) == NULL ||
+	    (values = calloc(m->nhdrs + 1, sizeof(*values))) == NULL) {
+		free(names);
+		return;
+	}
+	for (i = 0; i < m->nhdrs; i++) {
+		names[i] = m->hdrs[i].name;
+		values[i] = m->hdrs[i].value;
+		if (strcasecmp(names[i], "Message-ID") == 0)
+			mid = values[i];
+	}
+	allowed = noreply_answer_allowed(env->cfg, m->sender, names, values,
+	    m->nhdrs);
+	free(names);
+	free(values);
+	if (!allowed) {
+		log_info("%s: from=<%s> action=noreply-drop notice=no "
+		    "reason=automatic", m->qid, m->sender);
+		return;
+	}
+	if (env->limiter != NULL &&
+	    !noreply_limiter_allow(env->limiter, m->sender, env->now())) {
+		log_info("%s: from=<%s> action=noreply-drop notice=no "
+		    "reason=daily-limit", m->qid, m->sender);
+		return;
+	}
+	while (mid != NULL && isspace((unsigned char)*mid))
+		mid++;
+	if ((env->send_notice ? env->send_notice : noreply_send_notice)(env->cfg,
+	    m->sender, mid, err, sizeof(err)) == -1) {
+		log_warnx("%s: from=<%s> action=noreply-drop notice=failed "
+		    "reason=\"%s\"", m->qid, m->sender, err);
+		return;
+	}
+	log_info("%s: from=<%s> action=noreply-drop notice=sent", m->qid,
+	    m->sender);
+}
+
 enum msg_verdict
 msg_end_headers(struct msg *m, struct msg_reply *r)
 {
 	const struct config *cfg = m->env->cfg;
 
-	if (!m->secure) {
-		log_debug("%s: from=<%s> action=pass reason=not-secure", m->qid,
-		    m->sender ? m->sender : "");
+	if (m->noreply_rcpt != NULL && m->nrcpts == 0) {
+		noreply_answer(m);
+		return MSG_DISCARD;
+	}
+	if (!m->secure || m->external) {
+		if (m->noreply_rcpt != NULL) {
+			/* Follow it to the end only to drop noreply. */
+			m->passthrough = 1;
+			return MSG_CONTINUE;
+		}
+		log_debug("%s: from=<%s> action=pass reason=%s", m->qid,
+		    m->sender ? m->sender : "",
+		    m->external ? "external" : "not-secure");
 		return MSG_ACCEPT;
 	}
 	if (m->hdr_overflow) {
@@ -326,6 +403,8 @@ msg_body(struct msg *m, const uint8_t *data, size_t len, struct msg_reply *r)
 {
 	const struct config *cfg = m->env->cfg;
 
+	if (m->passthrough)
+		return MSG_CONTINUE;
 	if (m->writer == NULL)
 		return tempfail(m, r, "body before end of headers");
 	if (m->size + len > cfg->max_message_size) {
@@ -505,8 +584,17 @@ msg_end(struct msg *m, struct rewrite_plan *plan, struct msg_reply *r)
 	int			 st, scan;
 
 	memset(plan, 0, sizeof(*plan));
-	if (m->writer == NULL)
+	if (m->noreply_rcpt != NULL &&
+	    (plan->delrcpt = strdup(m->noreply_rcpt)) == NULL)
+		return tempfail(m, r, "out of memory");
+	if (m->passthrough) {
+		noreply_answer(m);
+		return MSG_CONTINUE;
+	}
+	if (m->writer == NULL) {
+		rewrite_plan_clear(plan);
 		return tempfail(m, r, "no message");
+	}
 	if (envelope_writer_finish(m->writer) == -1) {
 		log_warn("%s: spool write", m->qid);
 		return tempfail(m, r, "spool write");
@@ -557,6 +645,8 @@ msg_end(struct msg *m, struct rewrite_plan *plan, struct msg_reply *r)
 		return tempfail(m, r, store_strerror(st));
 	}
 	m->stored = 1;
+	if (m->noreply_rcpt != NULL)
+		noreply_answer(m);
 	msgid_encode(m->id, idstr);
 	log_info("%s: id=%s from=<%s> nrcpt=%zu size=%" PRIu64 " chunks=%u "
 	    "attachments=%u action=stored", m->qid, idstr, m->sender,

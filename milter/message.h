@@ -19,11 +19,18 @@
 #include "store.h"
 
 /* What the milter holds for its whole life; read-only once running. */
+struct noreply_limiter;
+
 struct milter_env {
 	const struct config	*cfg;
 	struct store		*store;
 	const struct masterkey	*mk;
 	time_t			(*now)(void);	/* injectable clock */
+	struct noreply_limiter	*limiter;	/* notices to noreply senders */
+	/* Sends the noreply notice; NULL: noreply_send_notice. */
+	int			(*send_notice)(const struct config *,
+				    const char *sender, const char *message_id,
+				    char *err, size_t errlen);
 };
 
 enum msg_verdict {
@@ -31,6 +38,8 @@ enum msg_verdict {
 	MSG_ACCEPT,		/* let it through untouched, stop watching */
 	MSG_TEMPFAIL,		/* reply holds a 4xx */
 	MSG_REJECT,		/* reply holds a 5xx */
+	MSG_DISCARD,		/* accept and drop (only noreply_address) */
+	MSG_REFUSE_RCPT,	/* refuse this recipient only; reply holds a 5xx */
 };
 
 struct msg_reply {
@@ -49,7 +58,11 @@ void		 msg_free(struct msg *);
 void		 msg_set_queue_id(struct msg *, const char *qid);
 const char	*msg_queue_id(const struct msg *);
 
-/* addr with or without <>; authenticated: the SMTP session is. */
+/*
+ * addr with or without <>; authenticated: the SMTP session is.  Mail
+ * from outside internal_domains is still followed to the end of headers:
+ * its recipients may include noreply_address.
+ */
 enum msg_verdict msg_set_sender(struct msg *, const char *addr,
 		    int authenticated, struct msg_reply *);
 enum msg_verdict msg_add_recipient(struct msg *, const char *addr,
@@ -62,8 +75,10 @@ enum msg_verdict msg_body(struct msg *, const uint8_t *data, size_t len,
 		    struct msg_reply *);
 /*
  * Seal, commit durably, and fill plan (caller clears it) with the
- * notification.  MSG_CONTINUE means the original is stored and plan must
- * be applied; on any other verdict nothing is stored.
+ * notification.  MSG_CONTINUE means the plan must be applied: for a
+ * secure message the original is stored; for a plain one the plan only
+ * removes noreply_address from the envelope.  On any other verdict
+ * nothing is stored.
  */
 enum msg_verdict msg_end(struct msg *, struct rewrite_plan *plan,
 		    struct msg_reply *);

@@ -106,5 +106,6 @@ rewrite_plan_clear(struct rewrite_plan *plan)
 	}
 	free(plan->ops);
 	free(plan->body);
+	free(plan->delrcpt);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -25,8 +25,9 @@ struct rewrite_op {
 struct rewrite_plan {
 	struct rewrite_op	*ops;
 	size_t			 nops;
-	char			*body;		/* replacement body, CRLF */
+	char			*body;		/* replacement body (CRLF), or NULL */
 	size_t			 bodylen;
+	char			*delrcpt;	/* envelope recipient to remove, or NULL */
 };
 
 /* 1 if a header of this name survives into the notification as it is. */

@@ -142,6 +142,7 @@ mkdir -m 700 "$work/store" "$work/spool" 2>/dev/null
 mkdir "$work/sent"
 cat >"$work/sendmail" <<EOF
 #!/bin/sh
+printf '%s\n' "\$*" >"$work/sent/args.\$\$"
 cat >"$work/sent/mail.\$\$"
 EOF
 chmod 755 "$work/sendmail"

@@ -32,7 +32,7 @@ T.run("t-auth", function()
 	mt.disconnect(conn)
 
 	-- the same sender in a session without authentication is passed
-	-- at MAIL FROM
+	-- at the end of headers
 	conn = T.connect()
 	r = T.transaction(conn, {
 		from = "bob@partner.test",
@@ -41,7 +41,7 @@ T.run("t-auth", function()
 		headers = headers,
 		body = "Draft attached: " .. SECRET .. "\r\n",
 	})
-	T.expect_stage(r, "mail", SMFIR_ACCEPT)
+	T.expect_stage(r, "eoh", SMFIR_ACCEPT)
 	T.check(#T.stored() == 1, "the unauthenticated message was stored")
 	mt.disconnect(conn)
 end)

@@ -8,6 +8,8 @@ T.run("t-negotiate", function()
 		{ "SMFIP_NOCONNECT", true }, { "SMFIP_NOHELO", true },
 		{ "SMFIP_NODATA", true }, { "SMFIP_NOUNKNOWN", true },
 		{ "SMFIP_NR_HDR", true }, { "SMFIP_HDR_LEADSPC", true },
+		-- MAIL FROM is never refused: no round trip for it
+		{ "SMFIP_NR_MAIL", true },
 		-- steps it needs: sender, recipients, headers, body
 		{ "SMFIP_NOMAIL", false }, { "SMFIP_NORCPT", false },
 		{ "SMFIP_NOHDRS", false }, { "SMFIP_NOEOH", false },
@@ -21,7 +23,7 @@ T.run("t-negotiate", function()
 		    tostring(got), tostring(w[2]))
 	end
 	for _, a in ipairs({ "SMFIF_ADDHDRS", "SMFIF_CHGHDRS",
-	    "SMFIF_CHGBODY" }) do
+	    "SMFIF_CHGBODY", "SMFIF_DELRCPT" }) do
 		T.check(mt.test_action(conn, _G[a]),
 		    "milter did not request %s", a)
 	end
