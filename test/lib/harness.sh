@@ -64,7 +64,7 @@ h_log()
 # Print a check that passed (the tests print what they checked).
 h_ok()
 {
-	printf 'ok: %s\n' "$*"
+	printf 'ok: %s [%ds]\n' "$*" "$SECONDS"
 }
 
 h_fail()
@@ -184,12 +184,12 @@ h_init()
 		h_fail "user postfix cannot reach $H_DIR; set TMPDIR to a world-searchable dir (e.g. /tmp)"
 	fi
 	H_PF=$H_DIR/postfix
-	H_PF_QUEUE=$H_PF/queue
+	H_PF_QUEUE=$H_DIR/queue
 	H_SINK_DIR=$H_DIR/sink
 	H_CONF=$H_DIR/sealpost.conf
-	mkdir -p "$H_PF" "$H_PF_QUEUE" "$H_PF/data" "$H_SINK_DIR" \
+	mkdir -p "$H_PF" "$H_PF_QUEUE" "$H_DIR/pfdata" "$H_SINK_DIR" \
 	    "$H_DIR/store" "$H_DIR/spool" "$H_DIR/work"
-	chown postfix: "$H_PF/data" "$H_SINK_DIR"
+	chown postfix: "$H_DIR/pfdata" "$H_SINK_DIR"
 	: >"$H_DIR/milter.log"
 	: >"$H_DIR/sink.log"
 	: >"$H_PF/maillog"
@@ -210,7 +210,7 @@ h_watchdog()
 		parent=$1 dir=$2 pf=$3
 		while kill -0 "$parent" 2>/dev/null; do sleep 1; done
 		[[ -d $dir ]] || exit 0
-		if [[ -f $pf/queue/pid/master.pid ]]; then
+		if [[ -f $dir/queue/pid/master.pid ]]; then
 			postfix -c "$pf" stop
 		fi
 		for f in "$dir"/milter.pid "$dir"/sink.pid; do
@@ -228,7 +228,7 @@ h_write_conf()
 {
 	local -a keys=(milter_socket store_path store_map_size spool_dir
 	    master_key_file internal_domains portal_url templates_dir
-	    noreply_address max_message_size log_level)
+	    noreply_address max_message_size log_level sendmail_command)
 	local -A val=(
 		[milter_socket]="inet:$H_MILTER_PORT@127.0.0.1"
 		[store_path]="$H_DIR/store"
@@ -241,6 +241,8 @@ h_write_conf()
 		[noreply_address]="$H_NOREPLY"
 		[max_message_size]="64M"
 		[log_level]="info"
+		# The milter's own mail (notices) goes into the private Postfix.
+		[sendmail_command]="/usr/sbin/sendmail -C $H_PF -t -i"
 	)
 	local kv k
 	for kv in "$@"; do
@@ -406,7 +408,7 @@ h_postfix_write_conf()
 # private Postfix instance written by test/lib/harness.sh
 compatibility_level = 3.6
 queue_directory = $H_PF_QUEUE
-data_directory = $H_PF/data
+data_directory = $H_DIR/pfdata
 mail_owner = postfix
 setgid_group = postdrop
 maillog_file = $H_PF/maillog
@@ -620,8 +622,9 @@ h_swaks()
 	local rc
 	H_SWAKS_N=$((H_SWAKS_N + 1))
 	H_LAST_SWAKS=$H_DIR/work/swaks.$H_SWAKS_N.log
+	# --suppress-data: the transcript gets a summary, not every line.
 	timeout 600 swaks --server 127.0.0.1 --port "$H_SMTP_PORT" \
-	    --helo client.example.com --timeout 300 "$@" \
+	    --helo client.example.com --timeout 300 --suppress-data "$@" \
 	    </dev/null >"$H_LAST_SWAKS" 2>&1
 	rc=$?
 	H_LAST_QID=$(sed -n 's/^<- *250 .*queued as \([0-9A-Za-z]*\).*/\1/p' \
@@ -660,12 +663,61 @@ h_dump()
 {
 	local dump
 	dump=$(h_require_bin sp-dump) || exit 1
-	"$dump" -c "$H_CONF" "$1" >"$2" 2>"$2.err"
+	# "--": a message id may start with "-".
+	"$dump" -c "$H_CONF" -- "$1" >"$2" 2>"$2.err"
 }
 
 h_message_list()
 {
 	h_admin message list --json
+}
+
+# Explain how two files differ (first differing line, both versions,
+# made visible with cat -A, cut to 300 characters) on stderr.
+h_diff_report()
+{
+	local want=$1 got=$2 line sz1 sz2
+	sz1=$(stat -c %s "$want")
+	sz2=$(stat -c %s "$got")
+	line=$(cmp "$want" "$got" 2>&1 | sed -n 's/.*line \([0-9]*\).*/\1/p')
+	{
+		echo "  expected $sz1 bytes, got $sz2 bytes"
+		cmp "$want" "$got" 2>&1 | sed 's/^/  /'
+		if [[ -n $line ]]; then
+			echo "  expected line $line: $(sed -n "${line}p" "$want" | cat -A | cut -c1-300)"
+			echo "  got      line $line: $(sed -n "${line}p" "$got" | cat -A | cut -c1-300)"
+		fi
+	} >&2
+}
+
+# h_check_stored ID EXPECTED: the stored original of ID (sp-dump) must be
+# EXPECTED byte for byte.  Postfix 3.7 does not hand the Received: header
+# its smtpd prepends to smtpd_milters, so the milter stores exactly what
+# the client sent; should an MTA hand it over, that one header (it must
+# say "(Postfix)") is removed before comparing, and nothing else is.
+# Returns 0, or 1 with the reason on stderr (the caller decides to fail).
+h_check_stored()
+{
+	local id=$1 want=$2 dump
+	dump=$H_DIR/work/dump.$id
+	if ! h_dump "$id" "$dump"; then
+		echo "  sp-dump $id failed: $(head -c 300 "$dump.err")" >&2
+		return 1
+	fi
+	if cmp -s "$want" "$dump"; then
+		rm -f "$dump" "$dump.err"
+		return 0
+	fi
+	if head -c 9 "$dump" | grep -q '^Received:' &&
+	    h_strip_first_received "$dump" "$dump.norcvd" 2>/dev/null &&
+	    h_header Received "$dump" | grep -q '(Postfix)' &&
+	    cmp -s "$want" "$dump.norcvd"; then
+		rm -f "$dump" "$dump.err" "$dump.norcvd"
+		return 0
+	fi
+	echo "  stored original of $id differs from what was sent:" >&2
+	h_diff_report "$want" "$dump"
+	return 1
 }
 
 # Remove the first Received: header (with its continuation lines) of a

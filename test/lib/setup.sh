@@ -56,8 +56,22 @@ sp_install_deps()
 	echo "postfix postfix/main_mailer_type select No configuration" |
 	    debconf-set-selections
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -q || return 1
-	apt-get install -y -q --no-install-recommends "${missing[@]}" || return 1
+	# Another apt run may hold the dpkg lock: wait for it (10 min).
+	sp_apt update -q || return 1
+	sp_apt install -y -q --no-install-recommends "${missing[@]}" || return 1
+}
+
+# apt-get, waiting for the dpkg lock, and tried again after a failure
+# (a lock held by another run).
+sp_apt()
+{
+	local i
+	for i in 1 2 3; do
+		apt-get -o DPkg::Lock::Timeout=600 "$@" && return 0
+		sp_log "apt-get $1 failed (try $i of 3)"
+		sleep 20
+	done
+	return 1
 }
 
 # sp_build DIR [CMAKE_ARGS...]
