@@ -3,7 +3,7 @@
 # Install the dependencies (Debian 12, as root), build, and run every test:
 #  1. ./build: ctest --output-on-failure (unit, fuzz replay, miltertest,
 #     end-to-end through a private Postfix);
-#  2. ./build-asan (-DSEALPOST_SANITIZE=ON): the unit, fuzz replay and
+#  2. ./build-asan (-DSEALPOST_SANITIZE=ON): the unit, fuzz replay, portal and
 #     milter tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 # Exits non-zero if any step fails; both test runs always happen.
 # Works from any cwd: it runs from the repository root.
@@ -27,11 +27,11 @@ else
 fi
 
 if sp_build "$asan" -DSEALPOST_SANITIZE=ON; then
-	sp_log "ctest in $asan (unit, fuzz, milter)"
+	sp_log "ctest in $asan (unit, fuzz, milter, portal)"
 	# Abort on the first report so a test cannot pass over one.
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-	(cd "$asan" && ctest --output-on-failure -j2 -L 'unit|fuzz|milter') || status=1
+	(cd "$asan" && ctest --output-on-failure -j2 -L 'unit|fuzz|milter|portal') || status=1
 else
 	sp_log "sanitizer build failed"
 	status=1
