@@ -15,6 +15,9 @@
 
 #include <stddef.h>
 
+/* Open elements kept; tags nested deeper are dropped (their text stays). */
+#define SANITIZE_MAX_DEPTH	256
+
 /*
  * Maps an inline image's Content-ID to the portal URL that serves it.
  * cid is the part after "cid:" with %XX decoded and without angle
