@@ -13,6 +13,7 @@
 #include "store.h"
 
 struct http_router;
+struct password_list;
 struct workpool;
 struct throttle;
 
@@ -23,6 +24,7 @@ struct portal {
 	struct workpool		*pool;		/* Argon2id, sendmail */
 	time_t			(*now)(void);	/* injectable clock */
 	struct throttle		*throttle;	/* login throttling (auth.c) */
+	struct password_list	*passwords;	/* common passwords (password.h) */
 	int			 cookie_secure;	/* 0 only for loopback plain HTTP */
 };
 

@@ -63,4 +63,72 @@ int	auth_check_csrf(struct portal *p, struct http_request *req,
 int	auth_refuse(struct portal *p, struct http_request *req,
 	    struct http_response *resp, int status);
 
+/*
+ * For routes_auth.c: cookies, tokens and sessions.
+ *
+ * Cookie names below are the "__Host-" ones, used whenever cookies are
+ * Secure; browsers refuse a "__Host-" cookie without Secure, so for the
+ * loopback plain-HTTP case (portal.cookie_secure 0) the prefix is
+ * dropped ("sealpost", "sealpost-email", "sealpost-pre").
+ */
+#define AUTH_COOKIE_EMAIL	"__Host-sealpost-email"	/* remembered address */
+#define AUTH_COOKIE_PRE		"__Host-sealpost-pre"	/* pre-session CSRF */
+#define AUTH_TOKEN_BYTES	32	/* session ids, link and CSRF tokens */
+#define AUTH_TOKEN_HEX		(2 * AUTH_TOKEN_BYTES)
+
+/* The name of cookie name (one of the AUTH_COOKIE*) for this portal. */
+const char *auth_cookie_name(const struct portal *p, const char *name);
+/* The value of cookie name in req copied into buf, or NULL when absent
+ * or longer than len - 1. */
+const char *auth_cookie_get(const struct portal *p,
+	    const struct http_request *req, const char *name, char *buf,
+	    size_t len);
+/* Set-Cookie (Path=/; Secure unless !cookie_secure; SameSite=Strict;
+ * HttpOnly): value NULL deletes it; max_age < 0 makes a session cookie. */
+int	auth_cookie_set(const struct portal *p, struct http_response *resp,
+	    const char *name, const char *value, long max_age)
+	    __attribute__((warn_unused_result));
+
+/* A fresh token: hex for the link or cookie, its hash for the store. */
+void	auth_token_new(char hex[AUTH_TOKEN_HEX + 1],
+	    uint8_t key[STORE_KEY_LEN]);
+/* The store key of a token given as AUTH_TOKEN_HEX lowercase hex digits;
+ * -1 if it is not one. */
+int	auth_token_key(const char *hex, uint8_t key[STORE_KEY_LEN])
+	    __attribute__((warn_unused_result));
+
+/* 0 when Origin is absent or is portal_url's origin, else -1. */
+int	auth_check_origin(const struct portal *p,
+	    const struct http_request *req)
+	    __attribute__((warn_unused_result));
+/* Forms shown without a session (login, register, forgot, verify,
+ * reset): Origin, and the csrf field equals the AUTH_COOKIE_PRE cookie
+ * (double submit).  0 or -1. */
+int	auth_check_pre(const struct portal *p, const struct http_request *req,
+	    const struct http_form *form) __attribute__((warn_unused_result));
+/* The pre-session token for a form: the request's cookie, or a new one
+ * set on resp.  0 or -1. */
+int	auth_pre_token(const struct portal *p, const struct http_request *req,
+	    struct http_response *resp, char out[AUTH_TOKEN_HEX + 1])
+	    __attribute__((warn_unused_result));
+
+/*
+ * Create a session for address seen from ip: a new random id (returned
+ * in id, for the cookie; never logged), stored hashed with a new CSRF
+ * secret.  Store only: safe on a worker thread.  0 or -1.
+ */
+int	auth_session_new(struct portal *p, const char *address,
+	    const char *ip, char id[AUTH_TOKEN_HEX + 1])
+	    __attribute__((warn_unused_result));
+/* Delete the session of req's cookie, if any, and clear the cookie on
+ * resp.  0 or -1 (store failure). */
+int	auth_session_end(struct portal *p, const struct http_request *req,
+	    struct http_response *resp) __attribute__((warn_unused_result));
+
+/* Why a session ended, a sentence for pages (status from auth_session). */
+void	auth_status_text(const struct portal *p, int status, char *buf,
+	    size_t len);
+/* "24 hours", "15 minutes", "2 days". */
+void	auth_format_duration(uint64_t seconds, char *buf, size_t len);
+
 #endif

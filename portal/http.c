@@ -243,10 +243,11 @@ value_ok(const char *v)
 	return 1;
 }
 
-/* The body of http_response_set_header(), usable where a failure
- * (no memory) needs no handling. */
+/* The body of http_response_set_header() and _add_header(); replace 0
+ * appends even when the name is already there (Set-Cookie). */
 static int
-response_set(struct http_response *resp, const char *name, const char *value)
+response_put(struct http_response *resp, const char *name, const char *value,
+    int replace)
 {
 	struct http_header		*h;
 	const char			*p;
@@ -269,7 +270,7 @@ response_set(struct http_response *resp, const char *name, const char *value)
 		resp->csp = v;
 		return 0;
 	}
-	for (i = 0; i < resp->nheaders; i++) {
+	for (i = 0; replace && i < resp->nheaders; i++) {
 		if (strcasecmp(resp->headers[i].name, name) == 0) {
 			free(resp->headers[i].value);
 			resp->headers[i].value = v;
@@ -296,11 +297,25 @@ response_set(struct http_response *resp, const char *name, const char *value)
 	return 0;
 }
 
+/* Usable where a failure (no memory) needs no handling. */
+static int
+response_set(struct http_response *resp, const char *name, const char *value)
+{
+	return response_put(resp, name, value, 1);
+}
+
 int
 http_response_set_header(struct http_response *resp, const char *name,
     const char *value)
 {
 	return response_set(resp, name, value);
+}
+
+int
+http_response_add_header(struct http_response *resp, const char *name,
+    const char *value)
+{
+	return response_put(resp, name, value, 0);
 }
 
 const char *

@@ -86,6 +86,10 @@ struct http_response {
 	size_t		 nheaders;
 	size_t		 header_cap;
 	char		*csp;			/* NULL: HTTP_CSP_DEFAULT */
+	/* 1: X-Frame-Options SAMEORIGIN instead of DENY, for a response
+	 * the portal frames itself (the sandboxed HTML body); pair it with
+	 * a CSP whose frame-ancestors is 'self'. */
+	int		 frame_sameorigin;
 };
 
 /* What a handler returns. */
@@ -147,6 +151,11 @@ int		 http_response_set_header(struct http_response *resp,
 		    __attribute__((warn_unused_result));
 const char	*http_response_header(const struct http_response *resp,
 		    const char *name);
+/* Same checks, but appends even when the name is already set: for
+ * headers that may repeat (Set-Cookie). */
+int		 http_response_add_header(struct http_response *resp,
+		    const char *name, const char *value)
+		    __attribute__((warn_unused_result));
 
 /* 303 See Other (or the given 3xx status) to location, empty body. */
 int		 http_response_redirect(struct http_response *resp, int status,

@@ -247,8 +247,9 @@ conn_send(struct http_conn *conn)
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "Referrer-Policy: no-referrer\r\n"
 	    "Cache-Control: no-store\r\n"
-	    "X-Frame-Options: DENY\r\n",
-	    resp->csp != NULL ? resp->csp : HTTP_CSP_DEFAULT);
+	    "X-Frame-Options: %s\r\n",
+	    resp->csp != NULL ? resp->csp : HTTP_CSP_DEFAULT,
+	    resp->frame_sameorigin ? "SAMEORIGIN" : "DENY");
 	if (conn->tls)
 		evbuffer_add_printf(out, "Strict-Transport-Security: %s\r\n",
 		    HSTS_VALUE);

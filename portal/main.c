@@ -1,7 +1,14 @@
 /*
- * sealpost-portal: the web portal where recipients read secure mail.
- * For now: the hardened HTTP layer, a placeholder start page and the
- * stylesheet.
+ * sealpost-portal: the web portal where recipients of secure mail
+ * register, log in and read.  Glue only: configuration, the master key,
+ * the store, the worker pool, the HTTP server and the routes
+ * (routes.c); everything else is in the portal core library.
+ *
+ * Cookies are Secure when the portal speaks TLS itself, and also when
+ * portal_url starts with https:// while the portal listens in plain
+ * HTTP on loopback behind a TLS-terminating reverse proxy: the browser
+ * talks HTTPS, so it must get Secure cookies.  Only a plain-HTTP
+ * portal_url (a test setup on loopback) gets cookies without Secure.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -10,19 +17,26 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <gmime/gmime.h>
+#include <sodium.h>
 
+#include "app.h"
 #include "config.h"
 #include "http_listen.h"
 #include "http_router.h"
 #include "http_server.h"
 #include "log.h"
+#include "masterkey.h"
+#include "password.h"
 #include "paths.h"
-#include "placeholder.h"
-#include "static.h"
+#include "store.h"
+#include "template.h"
+#include "throttle.h"
 #include "workpool.h"
 
 #define PORTAL_WORKERS		2
 #define PORTAL_MAX_JOBS		64
+#define PORTAL_PURGE_EVERY	300	/* seconds between session purges */
 
 static void
 usage(void)
@@ -38,20 +52,60 @@ portal_signal_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(arg, NULL);
 }
 
-static struct http_router *
-portal_routes(void)
+/* Drop sessions past their idle or absolute limit, so that the store
+ * does not keep what nobody will present again. */
+static void
+portal_purge_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct http_router	*r;
+	struct portal	*p = arg;
+	int64_t		 now = (int64_t)time(NULL);
+	size_t		 removed = 0;
+	int		 st;
 
-	if ((r = http_router_new()) == NULL)
-		return NULL;
-	if (http_router_add(r, HTTP_GET, "/", 0, handle_index, NULL) == -1 ||
-	    http_router_add(r, HTTP_GET, "/static/*", 0, handle_static,
-	    NULL) == -1) {
-		http_router_free(r);
-		return NULL;
+	st = store_purge_sessions(p->store,
+	    now - (int64_t)p->cfg->session_idle_timeout,
+	    now - (int64_t)p->cfg->session_max_lifetime, &removed);
+	if (st != STORE_OK)
+		log_warnx("session purge: %s", store_strerror(st));
+	else if (removed > 0)
+		log_info("session purge: %zu expired sessions removed",
+		    removed);
+}
+
+/* The mail templates render with sample values: a typo stops the start,
+ * not a recipient's link. */
+static int
+portal_check_templates(const struct config *cfg, char *err, size_t errlen)
+{
+	static const char *const names[] = {
+		"verify.txt", "reset.txt", "password-changed.txt",
+	};
+	const struct template_var vars[] = {
+		{ "address", "someone@example.org" },
+		{ "portal_url", "https://portal.example.org" },
+		{ "link", "https://portal.example.org/verify?token=0" },
+		{ "lifetime", "24 hours" },
+	};
+	char	*text, *out, e[256];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((text = template_read(cfg->templates_dir, names[i], e,
+		    sizeof(e))) == NULL) {
+			snprintf(err, errlen, "%s", e);
+			return -1;
+		}
+		out = template_render(text, vars, 4, TEMPLATE_ESCAPE_NONE, e,
+		    sizeof(e));
+		free(text);
+		if (out == NULL) {
+			snprintf(err, errlen, "%s/%s: %s", cfg->templates_dir,
+			    names[i], e);
+			return -1;
+		}
+		free(out);
 	}
-	return r;
+	return 0;
 }
 
 int
@@ -59,13 +113,19 @@ main(int argc, char *argv[])
 {
 	struct config			 cfg;
 	struct http_server_options	 opt;
+	struct portal			 portal;
 	struct event_base		*base;
 	struct http_router		*router;
 	struct http_server		*srv;
 	struct workpool			*pool;
-	struct event			*sigterm, *sigint;
+	struct masterkey		*mk = NULL;
+	struct password_list		*passwords = NULL;
+	struct store			*store;
+	struct throttle			*throttle;
+	struct event			*sigterm, *sigint, *purge;
+	struct timeval			 every = { PORTAL_PURGE_EVERY, 0 };
 	const char			*conffile = SEALPOST_CONF_FILE;
-	char				 err[512];
+	char				 err[512], path[4096];
 	int				 ch, foreground = 0, check = 0, tls;
 
 	while ((ch = getopt(argc, argv, "c:fnVh")) != -1) {
@@ -102,11 +162,20 @@ main(int argc, char *argv[])
 		config_free(&cfg);
 		return 1;
 	}
+	snprintf(path, sizeof(path), "%s/%s", cfg.templates_dir,
+	    PASSWORD_LIST_FILE);
+	if (portal_check_templates(&cfg, err, sizeof(err)) == -1 ||
+	    password_list_load(path, &passwords, err, sizeof(err)) == -1) {
+		fprintf(stderr, "sealpost-portal: %s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
 	if (check) {
 		if (check > 1)
 			config_dump(&cfg, stdout);
 		else
 			printf("configuration OK\n");
+		password_list_free(passwords);
 		config_free(&cfg);
 		return 0;
 	}
@@ -114,11 +183,18 @@ main(int argc, char *argv[])
 	log_init("sealpost-portal", foreground, cfg.syslog_facility,
 	    cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
+	if (sodium_init() == -1)
+		fatalx("cannot initialise libsodium");
+	g_mime_init();
+	if (masterkey_load(cfg.master_key_file, &mk, err, sizeof(err)) == -1)
+		fatalx("master_key_file: %s", err);
 
 	if ((base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
-	if ((router = portal_routes()) == NULL)
-		fatalx("cannot set up routes");
+	/* Routes are added once the store and pool exist, before the loop
+	 * runs; the server only borrows the router. */
+	if ((router = http_router_new()) == NULL)
+		fatalx("no memory");
 	http_server_options_default(&opt);
 	if ((srv = http_server_new(base, &opt, router)) == NULL)
 		fatalx("no memory");
@@ -136,28 +212,63 @@ main(int argc, char *argv[])
 		if (event_reinit(base) == -1)
 			fatalx("event_reinit");
 	}
-	/* After daemon(): the threads must belong to the child. */
+	/* After daemon(): LMDB must be opened in the process that uses it,
+	 * and the threads must belong to the child. */
+	if (store_open(&cfg, STORE_OPEN_CREATE, &store, err, sizeof(err)) == -1)
+		fatalx("store: %s", err);
 	if ((pool = workpool_new(base, PORTAL_WORKERS, PORTAL_MAX_JOBS)) == NULL)
 		fatalx("cannot start the worker pool");
+	if ((throttle = throttle_new(NULL)) == NULL)
+		fatalx("no memory");
+
+	memset(&portal, 0, sizeof(portal));
+	portal.cfg = &cfg;
+	portal.store = store;
+	portal.mk = mk;
+	portal.pool = pool;
+	portal.now = NULL;		/* time(NULL) */
+	portal.throttle = throttle;
+	portal.passwords = passwords;
+	portal.cookie_secure = tls ||
+	    strncmp(cfg.portal_url, "https://", 8) == 0;
+	if (!portal.cookie_secure)
+		log_warnx("portal_url is not https: cookies are sent without "
+		    "Secure");
+	if (portal_routes_add(router, &portal) == -1)
+		fatalx("cannot set up routes");
+
 	if ((sigterm = evsignal_new(base, SIGTERM, portal_signal_cb,
 	    base)) == NULL || event_add(sigterm, NULL) == -1 ||
 	    (sigint = evsignal_new(base, SIGINT, portal_signal_cb,
 	    base)) == NULL || event_add(sigint, NULL) == -1)
 		fatalx("cannot install signal handlers");
+	if ((purge = event_new(base, -1, EV_PERSIST, portal_purge_cb,
+	    &portal)) == NULL || event_add(purge, &every) == -1)
+		fatalx("cannot start the session purge timer");
 
-	log_info("sealpost %s portal starting: listen=%s port=%d tls=%s",
-	    SEALPOST_VERSION, cfg.portal_listen, http_server_port(srv),
-	    tls ? "yes" : "no");
+	log_info("sealpost %s portal starting: listen=%s port=%d tls=%s "
+	    "secure-cookies=%s common-passwords=%zu", SEALPOST_VERSION,
+	    cfg.portal_listen, http_server_port(srv), tls ? "yes" : "no",
+	    portal.cookie_secure ? "yes" : "no",
+	    password_list_count(passwords));
 	if (event_base_dispatch(base) == -1)
 		log_warnx("event loop failed");
 	log_info("sealpost-portal exiting");
 
+	/* The pool first: its done callbacks finish requests of the
+	 * server, and its jobs use the store. */
 	workpool_free(pool);
 	http_server_free(srv);
 	http_router_free(router);
+	event_free(purge);
 	event_free(sigterm);
 	event_free(sigint);
 	event_base_free(base);
+	throttle_free(throttle);
+	password_list_free(passwords);
+	store_close(store);
+	masterkey_free(mk);
+	g_mime_shutdown();
 	config_free(&cfg);
 	return 0;
 }
