@@ -235,6 +235,47 @@ int	store_get_open(struct store *, const uint8_t id[MSGID_LEN],
 	    const char *address, int64_t *when)
 	    __attribute__((warn_unused_result));
 
+/*
+ * Aliases (professional users, alias_management = yes): further addresses
+ * of an account.  A pending alias waits for its confirmation link; a
+ * confirmed one receives into the master's inbox, and the milter rewrites
+ * it to the master address in secure messages' envelopes.
+ */
+enum store_alias_status {
+	STORE_ALIAS_PENDING = 1,
+	STORE_ALIAS_CONFIRMED = 2,
+};
+
+struct store_alias {
+	char		*alias;		/* lowercased */
+	char		*master;	/* the account's login address */
+	int		 status;	/* enum store_alias_status */
+	int64_t		 created;
+};
+
+void	store_alias_clear(struct store_alias *);
+/* Insert, or replace the alias with the same address. */
+int	store_put_alias(struct store *, const struct store_alias *a)
+	    __attribute__((warn_unused_result));
+/* STORE_NOTFOUND if address is nobody's alias. */
+int	store_get_alias(struct store *, const char *alias,
+	    struct store_alias *out) __attribute__((warn_unused_result));
+int	store_delete_alias(struct store *, const char *alias)
+	    __attribute__((warn_unused_result));
+typedef int (*store_alias_fn)(void *arg, const struct store_alias *a);
+/* Every alias of master, pending and confirmed, in address order. */
+int	store_list_aliases(struct store *, const char *master,
+	    store_alias_fn fn, void *arg) __attribute__((warn_unused_result));
+/*
+ * "Promote to master", in one transaction: the confirmed alias becomes
+ * the account's login address (the account record moves to it, keeping
+ * its password and flags), the old master becomes a confirmed alias, the
+ * master's other aliases follow, and the account's sessions end.
+ * STORE_NOTFOUND if alias is not a confirmed alias.
+ */
+int	store_promote_alias(struct store *, const char *alias)
+	    __attribute__((warn_unused_result));
+
 /* Counts and map usage; clears stale reader slots. */
 int	store_stat(struct store *, struct store_stats *out)
 	    __attribute__((warn_unused_result));
