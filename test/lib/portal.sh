@@ -20,6 +20,12 @@
 #	hc_get NAME PATH OUT	GET; prints the status, body in OUT
 #	hc_post NAME PATH OUT k=v...	POST a form (urlencoded)
 #	hc_csrf FILE		the csrf hidden field of a page
+#	hc_header OUT NAME	a response header of the last hc_* into OUT
+#	hc_fail MSG OUT		h_fail, printing the response in OUT
+#	h_portal_set_password NAME LINK PASSWORD	open a /verify or
+#				/reset link and set the password; prints
+#				the status of the POST (or of the GET if
+#				the link is refused)
 #	h_portal_register NAME ADDR PASSWORD	register through the mailed
 #				link, set the password, log in (cookie jar
 #				NAME holds the session)
@@ -270,6 +276,7 @@ hc_req()
 	local name=$1 method=$2 path=$3 out=$4 code
 	shift 4
 	H_PORTAL_CURL_N=$((H_PORTAL_CURL_N + 1))
+	mkdir -p "$H_DIR/curl"
 	code=$(curl -sS -X "$method" -o "$out" -D "$out.hdr" -w '%{http_code}' \
 	    --max-time 60 -b "$H_DIR/curl/$name.jar" -c "$H_DIR/curl/$name.jar" \
 	    "$@" "$H_PORTAL_URL$path" 2>"$out.err") || code=000

@@ -14,12 +14,15 @@ SP_ROOT=${SP_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # Build: compiler, CMake, the libraries.  Tests: cmocka, Postfix (private
 # instances, smtp-sink, smtp-source), swaks, miltertest (its own package in Debian 12),
 # jq, clang (libFuzzer), iproute2 (ss: free-port checks), perl (MIME
-# decoding in the harness).
+# decoding in the harness).  Portal tests: curl (t-portal-e2e), chromium
+# and a font for its screenshots (t-browser; node and playwright-core come
+# from sp_install_browser).
 SP_PACKAGES=(
 	build-essential cmake pkg-config
 	libmilter-dev libssl-dev libsodium-dev liblmdb-dev libgmime-3.0-dev
 	libevent-dev libcmocka-dev
 	postfix swaks miltertest opendkim-tools jq clang iproute2 perl procps
+	curl chromium fonts-dejavu-core
 )
 
 sp_log()
@@ -44,7 +47,8 @@ sp_install_deps()
 	mapfile -t missing < <(sp_missing_packages)
 	if [[ ${#missing[@]} -eq 0 ]]; then
 		sp_log "all packages present, skipping apt-get"
-		return 0
+		sp_install_browser
+		return
 	fi
 	if [[ $(id -u) -ne 0 ]]; then
 		sp_log "missing packages: ${missing[*]}; run as root to install them"
@@ -59,6 +63,31 @@ sp_install_deps()
 	# Another apt run may hold the dpkg lock: wait for it (10 min).
 	sp_apt update -q || return 1
 	sp_apt install -y -q --no-install-recommends "${missing[@]}" || return 1
+	sp_install_browser
+}
+
+# node, npm and test/browser/node_modules (playwright-core, pinned by
+# package-lock.json) for t-browser.  Debian's nodejs and npm when there is
+# no node at all; a node from elsewhere (e.g. NodeSource, which bundles
+# npm and conflicts with Debian's npm package) is kept.  npm ci runs when
+# node_modules is missing or older than the lock file.
+sp_install_browser()
+{
+	local dir=$SP_ROOT/test/browser
+	export DEBIAN_FRONTEND=noninteractive
+	if ! command -v node >/dev/null 2>&1; then
+		sp_log "installing nodejs and npm"
+		sp_apt install -y -q --no-install-recommends nodejs npm || return 1
+	elif ! command -v npm >/dev/null 2>&1; then
+		sp_log "installing npm"
+		sp_apt install -y -q --no-install-recommends npm || return 1
+	fi
+	if [[ -f $dir/node_modules/.package-lock.json &&
+	    ! $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
+		return 0
+	fi
+	sp_log "npm ci in $dir"
+	(cd "$dir" && npm ci --no-audit --no-fund) || return 1
 }
 
 # apt-get, waiting for the dpkg lock, and tried again after a failure
