@@ -189,6 +189,19 @@ auth_check_origin(const struct portal *p, const struct http_request *req)
 
 	if ((origin = http_request_header(req, "Origin")) == NULL)
 		return 0;
+	/*
+	 * With Referrer-Policy: no-referrer, browsers send "Origin: null"
+	 * even for our own forms.  Fetch metadata then says where the form
+	 * came from; the CSRF token is checked in any case.
+	 */
+	if (strcmp(origin, "null") == 0) {
+		const char *site = http_request_header(req, "Sec-Fetch-Site");
+
+		if (site == NULL || strcmp(site, "same-origin") == 0)
+			return 0;
+		log_info("%s refused: Origin null from %s", req->id, site);
+		return -1;
+	}
 	if (origin_of(p->cfg->portal_url, 1, want, sizeof(want)) == -1 ||
 	    origin_of(origin, 0, got, sizeof(got)) == -1 ||
 	    strcmp(want, got) != 0) {

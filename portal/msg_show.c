@@ -14,8 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
+
+#include <sodium.h>
 
 #include "http.h"
 #include "log.h"
@@ -26,25 +29,73 @@
 #include "sanitize.h"
 #include "store.h"
 
-/* The sanitiser's view of inline images: cid -> /m/ID/part/N?inline=1. */
+/*
+ * The sanitiser's view of inline images: cid -> a data: URL of the part.
+ * The body is shown in a sandboxed frame without allow-same-origin, so
+ * the browser sends it no cookie: a link back to /m/ID/part/N would only
+ * reach the login page.  The images travel inside the body instead, up
+ * to MSG_INLINE_MAX bytes in all.
+ */
+#define MSG_INLINE_MAX	(8 * 1024 * 1024)
+
+/* "png", "gif", "jpeg" or "webp" for an image type we inline, else NULL. */
+static const char *
+msg_image_subtype(const char *type)
+{
+	static const char *const subtypes[] = { "png", "gif", "jpeg", "webp" };
+	size_t i, n;
+
+	if (strncasecmp(type, "image/", 6) != 0)
+		return NULL;
+	for (i = 0; i < sizeof(subtypes) / sizeof(subtypes[0]); i++) {
+		n = strlen(subtypes[i]);
+		if (strncasecmp(type + 6, subtypes[i], n) == 0 &&
+		    (type[6 + n] == '\0' || type[6 + n] == ';' ||
+		    type[6 + n] == ' '))
+			return subtypes[i];
+	}
+	return NULL;
+}
+
 struct msg_cid_ctx {
 	const struct msgview	*view;
-	const char		*idstr;
+	const uint8_t		*raw;
+	size_t			 rawlen;
+	size_t			 inlined;	/* decoded bytes so far */
 };
 
 static char *
 msg_cid_url(void *arg, const char *cid)
 {
 	struct msg_cid_ctx	*c = arg;
+	uint8_t			*data = NULL;
+	char			*ctype = NULL, *fname = NULL, *url = NULL;
+	const char		*type;
+	size_t			 dlen, b64len, off;
 	unsigned		 n;
-	char			*url;
 
 	if (msgview_find_cid(c->view, cid, &n) == -1 || n == 0 ||
 	    n > c->view->nparts ||
 	    !msg_inline_image(c->view->parts[n - 1].content_type))
 		return NULL;
-	if (asprintf(&url, "/m/%s/part/%u?inline=1", c->idstr, n) == -1)
+	if (msgview_part_content(c->raw, c->rawlen, n, &data, &dlen, &ctype,
+	    &fname) == -1)
 		return NULL;
+	if ((type = msg_image_subtype(c->view->parts[n - 1].content_type)) ==
+	    NULL || dlen == 0 || c->inlined + dlen > MSG_INLINE_MAX)
+		goto done;
+	c->inlined += dlen;
+	b64len = sodium_base64_encoded_len(dlen, sodium_base64_VARIANT_ORIGINAL);
+	off = strlen("data:image/;base64,") + strlen(type);
+	if ((url = malloc(off + b64len)) == NULL)
+		goto done;
+	snprintf(url, off + 1, "data:image/%s;base64,", type);
+	sodium_bin2base64(url + off, b64len, data, dlen,
+	    sodium_base64_VARIANT_ORIGINAL);
+done:
+	free(data);
+	free(ctype);
+	free(fname);
 	return url;
 }
 
@@ -131,10 +182,11 @@ msg_show_view(struct msg_job *job, const struct msgview *v)
 
 /* /m/ID/html: the sanitised HTML body as a document of its own. */
 static int
-msg_show_html(struct msg_job *job, const struct msgview *v)
+msg_show_html(struct msg_job *job, const struct msgview *v,
+    const uint8_t *raw, size_t rawlen)
 {
 	struct http_response	*resp = job->resp;
-	struct msg_cid_ctx	 c = { v, job->idstr };
+	struct msg_cid_ctx	 c = { v, raw, rawlen, 0 };
 	char			*clean;
 
 	if (v->html_body == NULL) {
@@ -305,7 +357,7 @@ msg_show_run(struct msg_job *job)
 			msg_record_open(job);
 		rc = 0;
 	} else
-		rc = msg_show_html(job, &v);
+		rc = msg_show_html(job, &v, raw, rawlen);
  done:
 	msgview_clear(&v);
 	message_read_free(raw, rawlen);

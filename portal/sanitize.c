@@ -1165,13 +1165,38 @@ cid_allowed(const char *cid, size_t n)
 	return 1;
 }
 
-/* The callback's URL: a same-origin path in printable ASCII. */
+/* Largest data: URL the callback may hand back for an inline image. */
+#define CID_DATA_MAX	(16 * 1024 * 1024)
+
+/*
+ * The callback's URL: a same-origin path in printable ASCII, or a base64
+ * data: URL of a raster image (a sandboxed frame has no cookies, so the
+ * portal inlines the image itself).
+ */
 static int
 cid_result_allowed(const char *u)
 {
-	size_t	 i;
+	static const char *const types[] = { "png;", "gif;", "jpeg;", "webp;" };
+	size_t	 i, t, k;
 
-	if (u == NULL || u[0] != '/' || u[1] == '/' || u[1] == '\\')
+	if (u == NULL)
+		return 0;
+	if (strncmp(u, "data:image/", 11) == 0) {
+		for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+			if (strncmp(u + 11, types[t], strlen(types[t])) == 0)
+				break;
+		if (t == sizeof(types) / sizeof(types[0]))
+			return 0;
+		k = 11 + strlen(types[t]);
+		if (strncmp(u + k, "base64,", 7) != 0)
+			return 0;
+		for (i = k + 7; u[i] != '\0'; i++)
+			if (!is_alnum(u[i]) && u[i] != '+' && u[i] != '/' &&
+			    u[i] != '=')
+				return 0;
+		return i > k + 7 && i <= CID_DATA_MAX;
+	}
+	if (u[0] != '/' || u[1] == '/' || u[1] == '\\')
 		return 0;
 	for (i = 0; u[i] != '\0'; i++)
 		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f)

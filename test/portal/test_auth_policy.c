@@ -406,19 +406,25 @@ static const struct {
 	const char	*label;
 	const char	*origin;	/* NULL: no header */
 	int		 want;
+	const char	*fetch_site;	/* Sec-Fetch-Site, NULL: absent */
 } origins[] = {
-	{ "absent", NULL, 0 },
-	{ "same", "https://portal.example", 0 },
-	{ "default port", "https://portal.example:443", 0 },
-	{ "case", "HTTPS://Portal.Example", 0 },
-	{ "other scheme", "http://portal.example", -1 },
-	{ "other port", "https://portal.example:8443", -1 },
-	{ "suffix", "https://portal.example.evil", -1 },
-	{ "prefix", "https://evil-portal.example", -1 },
-	{ "null", "null", -1 },
-	{ "with path", "https://portal.example/", -1 },
-	{ "userinfo", "https://portal.example@evil.example", -1 },
-	{ "empty", "", -1 },
+	{ "absent", NULL, 0, NULL },
+	{ "same", "https://portal.example", 0, NULL },
+	{ "default port", "https://portal.example:443", 0, NULL },
+	{ "case", "HTTPS://Portal.Example", 0, NULL },
+	{ "other scheme", "http://portal.example", -1, NULL },
+	{ "other port", "https://portal.example:8443", -1, NULL },
+	{ "suffix", "https://portal.example.evil", -1, NULL },
+	{ "prefix", "https://evil-portal.example", -1, NULL },
+	/* Referrer-Policy: no-referrer makes browsers send "null". */
+	{ "null, no fetch metadata", "null", 0, NULL },
+	{ "null, same-origin", "null", 0, "same-origin" },
+	{ "null, cross-site", "null", -1, "cross-site" },
+	{ "null, same-site", "null", -1, "same-site" },
+	{ "null, none", "null", -1, "none" },
+	{ "with path", "https://portal.example/", -1, NULL },
+	{ "userinfo", "https://portal.example@evil.example", -1, NULL },
+	{ "empty", "", -1, NULL },
 };
 
 static void
@@ -427,8 +433,8 @@ test_origin(void **state)
 	struct config		cfg;
 	struct portal		p = { .cfg = &cfg, .cookie_secure = 1 };
 	struct http_request	req;
-	struct http_header	h[1];
-	const char		*nv[2];
+	struct http_header	h[2];
+	const char		*nv[4];
 	size_t			i;
 	int			got;
 
@@ -437,7 +443,10 @@ test_origin(void **state)
 	for (i = 0; i < sizeof(origins) / sizeof(origins[0]); i++) {
 		nv[0] = "Origin";
 		nv[1] = origins[i].origin;
-		req_init(&req, h, origins[i].origin != NULL ? 1 : 0, nv);
+		nv[2] = "Sec-Fetch-Site";
+		nv[3] = origins[i].fetch_site;
+		req_init(&req, h, origins[i].origin == NULL ? 0 :
+		    origins[i].fetch_site != NULL ? 2 : 1, nv);
 		got = auth_check_origin(&p, &req);
 		if (got != origins[i].want)
 			fail_msg("%s: got %d, want %d", origins[i].label, got,
