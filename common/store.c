@@ -457,3 +457,79 @@ store_strerror(int status)
 		return "unknown store status";
 	}
 }
+
+void
+store_alias_clear(struct store_alias *a)
+{
+	if (a == NULL)
+		return;
+	free(a->alias);
+	free(a->master);
+	memset(a, 0, sizeof(*a));
+}
+
+int
+store_put_alias(struct store *st, const struct store_alias *a)
+{
+	struct store_alias	copy;
+	char			alias[STORE_PORTAL_MAX_ADDRESS + 1];
+	char			master[STORE_PORTAL_MAX_ADDRESS + 1];
+
+	if (a->alias == NULL || a->master == NULL ||
+	    store_address(a->alias, alias) == -1 ||
+	    store_address(a->master, master) == -1 ||
+	    strcmp(alias, master) == 0) {
+		log_warnx("store: put alias: bad address");
+		return STORE_ERROR;
+	}
+	copy = *a;
+	copy.alias = alias;
+	copy.master = master;
+	return st->ops->put_alias(st->be, &copy);
+}
+
+int
+store_get_alias(struct store *st, const char *alias, struct store_alias *out)
+{
+	char	addr[STORE_PORTAL_MAX_ADDRESS + 1];
+
+	memset(out, 0, sizeof(*out));
+	if (alias == NULL || store_address(alias, addr) == -1)
+		return STORE_NOTFOUND;
+	return st->ops->get_alias(st->be, addr, out);
+}
+
+int
+store_delete_alias(struct store *st, const char *alias)
+{
+	char	addr[STORE_PORTAL_MAX_ADDRESS + 1];
+
+	if (alias == NULL || store_address(alias, addr) == -1)
+		return STORE_NOTFOUND;
+	return st->ops->delete_alias(st->be, addr);
+}
+
+int
+store_list_aliases(struct store *st, const char *master, store_alias_fn fn,
+    void *arg)
+{
+	char	addr[STORE_PORTAL_MAX_ADDRESS + 1];
+
+	if (fn == NULL || master == NULL) {
+		log_warnx("store: list aliases: no callback or master");
+		return STORE_ERROR;
+	}
+	if (store_address(master, addr) == -1)
+		return STORE_OK;
+	return st->ops->list_aliases(st->be, addr, fn, arg);
+}
+
+int
+store_promote_alias(struct store *st, const char *alias)
+{
+	char	addr[STORE_PORTAL_MAX_ADDRESS + 1];
+
+	if (alias == NULL || store_address(alias, addr) == -1)
+		return STORE_NOTFOUND;
+	return st->ops->promote_alias(st->be, addr);
+}

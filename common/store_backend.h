@@ -60,6 +60,14 @@ struct store_ops {
 	int	(*get_open)(void *be, const uint8_t id[MSGID_LEN],
 		    const char *address, int64_t *when);
 
+	int	(*put_alias)(void *be, const struct store_alias *a);
+	int	(*get_alias)(void *be, const char *alias,
+		    struct store_alias *out);
+	int	(*delete_alias)(void *be, const char *alias);
+	int	(*list_aliases)(void *be, const char *master,
+		    store_alias_fn fn, void *arg);
+	int	(*promote_alias)(void *be, const char *alias);
+
 	int	(*stat)(void *be, struct store_stats *out);
 };
 

@@ -11,6 +11,8 @@
  *	session_index	(MDB_DUPSORT) lowercased address -> session key
  *	tokens		32-byte key -> token
  *	opens		id || lowercased address -> be64 first open time
+ *	aliases		lowercased alias -> alias record (store_record_portal.h)
+ *	alias_index	(MDB_DUPSORT) lowercased master -> alias
  *
  * MDB_NOTLS because libmilter calls us from many threads; MDB_WRITEMAP so
  * that a large write transaction dirties pages of the file mapping rather
@@ -69,6 +71,8 @@ struct lmdb_store {
 	MDB_dbi			 chunks;
 	MDB_dbi			 index;
 	MDB_dbi			 accounts;
+	MDB_dbi			 aliases;
+	MDB_dbi			 alias_index;
 	MDB_dbi			 sessions;
 	MDB_dbi			 session_index;
 	MDB_dbi			 tokens;
@@ -388,7 +392,11 @@ lmdb_open_tables(struct lmdb_store *s, char *err, size_t errlen)
 		    (rc = mdb_dbi_open(txn, "tokens", MDB_CREATE,
 		    &s->tokens)) != 0 ||
 		    (rc = mdb_dbi_open(txn, "opens", MDB_CREATE,
-		    &s->opens)) != 0) {
+		    &s->opens)) != 0 ||
+		    (rc = mdb_dbi_open(txn, "aliases", MDB_CREATE,
+		    &s->aliases)) != 0 ||
+		    (rc = mdb_dbi_open(txn, "alias_index",
+		    MDB_CREATE | MDB_DUPSORT, &s->alias_index)) != 0) {
 			mdb_txn_abort(txn);
 			break;
 		}
@@ -2063,6 +2071,311 @@ lmdb_stat(void *be, struct store_stats *out)
 	return STORE_OK;
 }
 
+/* ---- aliases ---------------------------------------------------------- */
+
+struct lmdb_alias {
+	const char		*alias;
+	const struct store_alias *in;
+	struct store_alias	*out;
+	struct store_alias	*v;		/* list */
+	size_t			 n, cap;
+};
+
+static int
+lmdb_alias_read(struct lmdb_store *s, MDB_txn *txn, const char *alias,
+    struct store_alias *out)
+{
+	MDB_val	key, data;
+	int	rc;
+
+	lmdb_val(&key, alias, strlen(alias));
+	if ((rc = mdb_get(txn, s->aliases, &key, &data)) != 0)
+		return rc;
+	if (store_record_decode_alias(data.mv_data, data.mv_size, out) == -1 ||
+	    strcmp(out->alias, alias) != 0) {
+		store_alias_clear(out);
+		log_warnx("store: alias: corrupt record");
+		return LMDB_EBODY;
+	}
+	return 0;
+}
+
+/* Write a (record and index entry), replacing any earlier master's. */
+static int
+lmdb_alias_write(struct lmdb_store *s, MDB_txn *txn,
+    const struct store_alias *a)
+{
+	struct store_alias	 old;
+	MDB_val			 key, data;
+	uint8_t			*rec;
+	size_t			 reclen;
+	int			 rc;
+
+	memset(&old, 0, sizeof(old));
+	rc = lmdb_alias_read(s, txn, a->alias, &old);
+	if (rc == 0) {
+		lmdb_val(&key, old.master, strlen(old.master));
+		lmdb_val(&data, old.alias, strlen(old.alias));
+		rc = mdb_del(txn, s->alias_index, &key, &data);
+		store_alias_clear(&old);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+	} else if (rc != MDB_NOTFOUND)
+		return rc;
+	if (store_record_encode_alias(a, &rec, &reclen) == -1) {
+		log_warnx("store: alias: cannot encode the record");
+		return LMDB_EBODY;
+	}
+	lmdb_val(&key, a->alias, strlen(a->alias));
+	lmdb_val(&data, rec, reclen);
+	rc = mdb_put(txn, s->aliases, &key, &data, 0);
+	free(rec);
+	if (rc != 0)
+		return rc;
+	lmdb_val(&key, a->master, strlen(a->master));
+	lmdb_val(&data, a->alias, strlen(a->alias));
+	rc = mdb_put(txn, s->alias_index, &key, &data, MDB_NODUPDATA);
+	return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
+static int
+lmdb_alias_remove(struct lmdb_store *s, MDB_txn *txn, const char *alias)
+{
+	struct store_alias	old;
+	MDB_val			key, data;
+	int			rc;
+
+	memset(&old, 0, sizeof(old));
+	if ((rc = lmdb_alias_read(s, txn, alias, &old)) != 0)
+		return rc;
+	lmdb_val(&key, old.master, strlen(old.master));
+	lmdb_val(&data, old.alias, strlen(old.alias));
+	rc = mdb_del(txn, s->alias_index, &key, &data);
+	store_alias_clear(&old);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	lmdb_val(&key, alias, strlen(alias));
+	return mdb_del(txn, s->aliases, &key, NULL);
+}
+
+static int
+lmdb_body_put_alias(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_alias *a = arg;
+
+	return lmdb_alias_write(s, txn, a->in);
+}
+
+static int
+lmdb_put_alias(void *be, const struct store_alias *in)
+{
+	struct lmdb_alias a = { .in = in };
+
+	return lmdb_run(be, "put alias", LMDB_WRITE, lmdb_body_put_alias, &a);
+}
+
+static int
+lmdb_body_get_alias(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_alias *a = arg;
+
+	store_alias_clear(a->out);
+	return lmdb_alias_read(s, txn, a->alias, a->out);
+}
+
+static int
+lmdb_get_alias(void *be, const char *alias, struct store_alias *out)
+{
+	struct lmdb_alias	a = { .alias = alias, .out = out };
+	int			status;
+
+	status = lmdb_run(be, "get alias", LMDB_READ, lmdb_body_get_alias, &a);
+	if (status != STORE_OK)
+		store_alias_clear(out);
+	return status;
+}
+
+static int
+lmdb_body_delete_alias(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_alias *a = arg;
+
+	return lmdb_alias_remove(s, txn, a->alias);
+}
+
+static int
+lmdb_delete_alias(void *be, const char *alias)
+{
+	struct lmdb_alias a = { .alias = alias };
+
+	return lmdb_run(be, "delete alias", LMDB_WRITE,
+	    lmdb_body_delete_alias, &a);
+}
+
+static void
+lmdb_aliases_clear(struct lmdb_alias *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		store_alias_clear(&a->v[i]);
+	a->n = 0;
+}
+
+/* Collect master's aliases (a->alias is the master here). */
+static int
+lmdb_aliases_collect(struct lmdb_store *s, MDB_txn *txn, struct lmdb_alias *a)
+{
+	MDB_cursor	*cur;
+	MDB_val		 key, data;
+	char		*alias;
+	void		*nv;
+	int		 rc, r2;
+
+	lmdb_aliases_clear(a);		/* a rerun starts afresh */
+	if ((rc = mdb_cursor_open(txn, s->alias_index, &cur)) != 0)
+		return rc;
+	lmdb_val(&key, a->alias, strlen(a->alias));
+	rc = mdb_cursor_get(cur, &key, &data, MDB_SET_KEY);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT_DUP)) {
+		if ((nv = lmdb_reserve(a->v, a->n, &a->cap,
+		    sizeof(*a->v))) == NULL ||
+		    (alias = strndup(data.mv_data, data.mv_size)) == NULL) {
+			log_warnx("store: list aliases: out of memory");
+			rc = LMDB_EBODY;
+			break;
+		}
+		a->v = nv;
+		memset(&a->v[a->n], 0, sizeof(a->v[a->n]));
+		r2 = lmdb_alias_read(s, txn, alias, &a->v[a->n]);
+		free(alias);
+		if (r2 == MDB_NOTFOUND || r2 == LMDB_EBODY)
+			continue;	/* a stale index entry: skip it */
+		if (r2 != 0) {
+			rc = r2;
+			break;
+		}
+		a->n++;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+lmdb_body_list_aliases(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	return lmdb_aliases_collect(s, txn, arg);
+}
+
+static int
+lmdb_list_aliases(void *be, const char *master, store_alias_fn fn, void *arg)
+{
+	struct lmdb_alias	a = { .alias = master };
+	size_t			i;
+	int			status;
+
+	status = lmdb_run(be, "list aliases", LMDB_READ,
+	    lmdb_body_list_aliases, &a);
+	for (i = 0; status == STORE_OK && i < a.n; i++)
+		if (fn(arg, &a.v[i]) != 0)
+			break;
+	lmdb_aliases_clear(&a);
+	free(a.v);
+	return status;
+}
+
+/*
+ * The account moves from the old master to the alias, the old master
+ * becomes a confirmed alias, every other alias follows, and the
+ * account's sessions end: one transaction.
+ */
+static int
+lmdb_body_promote_alias(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_alias	*p = arg;
+	struct lmdb_alias	 others = { .alias = NULL };
+	struct store_alias	 al, moved;
+	struct store_account	 acc;
+	MDB_val			 key, data;
+	uint8_t			*rec = NULL;
+	size_t			 reclen, i;
+	char			*old = NULL;
+	int			 rc;
+
+	memset(&al, 0, sizeof(al));
+	memset(&acc, 0, sizeof(acc));
+	if ((rc = lmdb_alias_read(s, txn, p->alias, &al)) != 0)
+		return rc;
+	if (al.status != STORE_ALIAS_CONFIRMED) {
+		rc = MDB_NOTFOUND;
+		goto done;
+	}
+	if ((old = strdup(al.master)) == NULL) {
+		rc = LMDB_EBODY;
+		goto done;
+	}
+	/* The account record, under its new address. */
+	lmdb_val(&key, old, strlen(old));
+	if ((rc = mdb_get(txn, s->accounts, &key, &data)) != 0)
+		goto done;
+	if (store_record_decode_account(data.mv_data, data.mv_size,
+	    &acc) == -1) {
+		log_warnx("store: promote alias: corrupt account");
+		rc = LMDB_EBODY;
+		goto done;
+	}
+	free(acc.address);
+	if ((acc.address = strdup(p->alias)) == NULL ||
+	    store_record_encode_account(&acc, &rec, &reclen) == -1) {
+		rc = LMDB_EBODY;
+		goto done;
+	}
+	if ((rc = mdb_del(txn, s->accounts, &key, NULL)) != 0)
+		goto done;
+	lmdb_val(&key, p->alias, strlen(p->alias));
+	lmdb_val(&data, rec, reclen);
+	if ((rc = mdb_put(txn, s->accounts, &key, &data, 0)) != 0)
+		goto done;
+	if ((rc = lmdb_sessions_del_address(s, txn, old)) != 0)
+		goto done;
+	/* The new master is nobody's alias; the others follow it. */
+	if ((rc = lmdb_alias_remove(s, txn, p->alias)) != 0)
+		goto done;
+	others.alias = old;
+	if ((rc = lmdb_aliases_collect(s, txn, &others)) != 0)
+		goto done;
+	for (i = 0; i < others.n; i++) {
+		moved = others.v[i];
+		moved.master = (char *)p->alias;
+		if ((rc = lmdb_alias_write(s, txn, &moved)) != 0)
+			goto done;
+	}
+	memset(&moved, 0, sizeof(moved));
+	moved.alias = old;
+	moved.master = (char *)p->alias;
+	moved.status = STORE_ALIAS_CONFIRMED;
+	moved.created = al.created;
+	rc = lmdb_alias_write(s, txn, &moved);
+done:
+	lmdb_aliases_clear(&others);
+	free(others.v);
+	store_alias_clear(&al);
+	store_account_clear(&acc);
+	free(rec);
+	free(old);
+	return rc;
+}
+
+static int
+lmdb_promote_alias(void *be, const char *alias)
+{
+	struct lmdb_alias a = { .alias = alias };
+
+	return lmdb_run(be, "promote alias", LMDB_WRITE,
+	    lmdb_body_promote_alias, &a);
+}
+
+
 const struct store_ops store_lmdb_ops = {
 	.name = "lmdb",
 	.open = lmdb_open,
@@ -2089,5 +2402,10 @@ const struct store_ops store_lmdb_ops = {
 	.delete_tokens = lmdb_delete_tokens,
 	.record_open = lmdb_record_open,
 	.get_open = lmdb_get_open,
+	.put_alias = lmdb_put_alias,
+	.get_alias = lmdb_get_alias,
+	.delete_alias = lmdb_delete_alias,
+	.list_aliases = lmdb_list_aliases,
+	.promote_alias = lmdb_promote_alias,
 	.stat = lmdb_stat,
 };

@@ -387,3 +387,52 @@ err:
 	store_token_clear(out);
 	return -1;
 }
+
+int
+store_record_encode_alias(const struct store_alias *a, uint8_t **out,
+    size_t *outlen)
+{
+	struct wbuf	 w;
+	uint8_t		*buf;
+	size_t		 n;
+
+	if (!store_record_address_ok(a->alias) ||
+	    !store_record_address_ok(a->master) ||
+	    (a->status != STORE_ALIAS_PENDING &&
+	    a->status != STORE_ALIAS_CONFIRMED))
+		return -1;
+	n = 2 + 1 + 8 + 2 + strlen(a->alias) + 2 + strlen(a->master);
+	if ((buf = record_alloc(n, &w)) == NULL)
+		return -1;
+	wbuf_head(&w, STORE_PORTAL_TAG_ALIAS);
+	wbuf_u8(&w, (uint8_t)a->status);
+	wbuf_i64(&w, a->created);
+	wbuf_address(&w, a->alias);
+	wbuf_address(&w, a->master);
+	record_done(&w, buf, n, out, outlen);
+	return 0;
+}
+
+int
+store_record_decode_alias(const uint8_t *buf, size_t len,
+    struct store_alias *out)
+{
+	struct rbuf	r = { buf, len };
+	uint8_t		status;
+
+	memset(out, 0, sizeof(*out));
+	if (buf == NULL)
+		return -1;
+	if (rbuf_head(&r, STORE_PORTAL_TAG_ALIAS) == -1 ||
+	    rbuf_u8(&r, &status) == -1 ||
+	    (status != STORE_ALIAS_PENDING &&
+	    status != STORE_ALIAS_CONFIRMED) ||
+	    rbuf_i64(&r, &out->created) == -1 ||
+	    rbuf_address(&r, &out->alias) == -1 ||
+	    rbuf_address(&r, &out->master) == -1 || r.left != 0) {
+		store_alias_clear(out);
+		return -1;
+	}
+	out->status = status;
+	return 0;
+}

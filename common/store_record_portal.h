@@ -46,6 +46,7 @@
 #define STORE_PORTAL_TAG_ACCOUNT	'a'
 #define STORE_PORTAL_TAG_SESSION	's'
 #define STORE_PORTAL_TAG_TOKEN		't'
+#define STORE_PORTAL_TAG_ALIAS		'l'
 
 /* RFC 5321 paths are at most 256 octets; also bounds the LMDB keys. */
 #define STORE_PORTAL_MAX_ADDRESS	256
@@ -80,5 +81,11 @@ int	store_record_decode_token(const uint8_t *buf, size_t len,
 
 /* 1 if a (NUL-terminated) is a valid stored address: see above. */
 int	store_record_address_ok(const char *a);
+
+/* An alias record: tag, status (u8), created (i64), alias, master. */
+int	store_record_encode_alias(const struct store_alias *a, uint8_t **out,
+	    size_t *outlen) __attribute__((warn_unused_result));
+int	store_record_decode_alias(const uint8_t *buf, size_t len,
+	    struct store_alias *out) __attribute__((warn_unused_result));
 
 #endif

@@ -105,7 +105,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	const unsigned long need = SMFIF_ADDHDRS | SMFIF_CHGHDRS |
-	    SMFIF_CHGBODY | SMFIF_DELRCPT;
+	    SMFIF_CHGBODY | SMFIF_ADDRCPT | SMFIF_DELRCPT;
 	/* Skip every step we do not use; no replies where we never refuse. */
 	const unsigned long want = SMFIP_NOCONNECT | SMFIP_NOHELO |
 	    SMFIP_NODATA | SMFIP_NOUNKNOWN | SMFIP_NR_MAIL | SMFIP_NR_HDR |
@@ -234,9 +234,12 @@ apply_plan(SMFICTX *ctx, struct conn *c, const struct rewrite_plan *plan)
 {
 	size_t i;
 
-	if (plan->delrcpt != NULL &&
-	    smfi_delrcpt(ctx, plan->delrcpt) != MI_SUCCESS)
-		return -1;
+	for (i = 0; i < plan->delrcpts.n; i++)
+		if (smfi_delrcpt(ctx, plan->delrcpts.v[i]) != MI_SUCCESS)
+			return -1;
+	for (i = 0; i < plan->addrcpts.n; i++)
+		if (smfi_addrcpt(ctx, plan->addrcpts.v[i]) != MI_SUCCESS)
+			return -1;
 	for (i = 0; i < plan->nops; i++) {
 		const struct rewrite_op *op = &plan->ops[i];
 		char *value = op->value;
@@ -321,7 +324,7 @@ struct smfiDesc callbacks_desc = {
 	.xxfi_name = "sealpost",
 	.xxfi_version = SMFI_VERSION,
 	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY |
-	    SMFIF_DELRCPT,
+	    SMFIF_ADDRCPT | SMFIF_DELRCPT,
 	.xxfi_connect = NULL,
 	.xxfi_helo = NULL,
 	.xxfi_envfrom = mlfi_envfrom,

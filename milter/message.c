@@ -14,6 +14,7 @@
 
 #include "envelope.h"
 #include "log.h"
+#include "mailer.h"
 #include "message.h"
 #include "mime_scan.h"
 #include "msgid.h"
@@ -34,8 +35,11 @@ struct msg {
 	char			 qid[64];
 	char			*sender;
 	int			 authenticated;
-	char			**rcpts;
+	char			**rcpts;	/* without <> */
+	char			**rcpts_raw;	/* as the MTA gave them */
 	size_t			 nrcpts;
+	struct strlist		 final;		/* recipients stored (resolved) */
+	struct strlist		 unsubscribed;	/* removed: tell the sender */
 	struct header		*hdrs;
 	size_t			 nhdrs;
 	size_t			 hdrbytes;
@@ -104,9 +108,18 @@ msg_free(struct msg *m)
 		return;
 	free(m->sender);
 	free(m->noreply_rcpt);
-	for (i = 0; i < m->nrcpts; i++)
+	for (i = 0; i < m->nrcpts; i++) {
 		free(m->rcpts[i]);
+		free(m->rcpts_raw[i]);
+	}
 	free(m->rcpts);
+	free(m->rcpts_raw);
+	for (i = 0; i < m->final.n; i++)
+		free(m->final.v[i]);
+	free(m->final.v);
+	for (i = 0; i < m->unsubscribed.n; i++)
+		free(m->unsubscribed.v[i]);
+	free(m->unsubscribed.v);
 	for (i = 0; i < m->nhdrs; i++) {
 		free(m->hdrs[i].name);
 		free(m->hdrs[i].value);
@@ -194,6 +207,16 @@ msg_add_recipient(struct msg *m, const char *addr, struct msg_reply *r)
 		return tempfail(m, r, "out of memory");
 	}
 	m->rcpts = v;
+	if ((v = reallocarray(m->rcpts_raw, m->nrcpts + 1,
+	    sizeof(*v))) == NULL) {
+		free(a);
+		return tempfail(m, r, "out of memory");
+	}
+	m->rcpts_raw = v;
+	if ((m->rcpts_raw[m->nrcpts] = strdup(addr)) == NULL) {
+		free(a);
+		return tempfail(m, r, "out of memory");
+	}
 	m->rcpts[m->nrcpts++] = a;
 	return MSG_CONTINUE;
 }
@@ -574,6 +597,108 @@ done:
 	return rc;
 }
 
+static int
+strlist_has(const struct strlist *l, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i], addr) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * SPEC "The secure path" 4: a confirmed alias goes to its account's
+ * master address, an unsubscribed recipient leaves the envelope.  Fills
+ * m->final (what is stored), m->unsubscribed, and the plan's envelope
+ * edits.  -1 (reply set) when the store cannot answer.
+ */
+static int
+resolve_recipients(struct msg *m, struct rewrite_plan *plan,
+    struct msg_reply *r)
+{
+	struct store_alias	 al;
+	struct store_account	 acc;
+	const char		*target;
+	size_t			 i;
+	int			 st, unsub, moved;
+
+	for (i = 0; i < m->nrcpts; i++) {
+		memset(&al, 0, sizeof(al));
+		memset(&acc, 0, sizeof(acc));
+		if ((st = store_get_alias(m->env->store, m->rcpts[i], &al)) < 0)
+			goto fail;
+		moved = st == STORE_OK && al.status == STORE_ALIAS_CONFIRMED &&
+		    strcasecmp(al.master, m->rcpts[i]) != 0;
+		target = moved ? al.master : m->rcpts[i];
+		if ((st = store_get_account(m->env->store, target, &acc)) < 0)
+			goto fail;
+		unsub = st == STORE_OK &&
+		    (acc.flags & STORE_ACCOUNT_UNSUBSCRIBED) != 0;
+		if ((unsub || moved) &&
+		    rewrite_strlist_add(&plan->delrcpts, m->rcpts_raw[i]) == -1)
+			goto oom;
+		if (unsub) {
+			if (!strlist_has(&m->unsubscribed, m->rcpts[i]) &&
+			    rewrite_strlist_add(&m->unsubscribed,
+			    m->rcpts[i]) == -1)
+				goto oom;
+		} else if (!strlist_has(&m->final, target)) {
+			if (rewrite_strlist_add(&m->final, target) == -1)
+				goto oom;
+			if (moved && rewrite_strlist_add(&plan->addrcpts,
+			    target) == -1)
+				goto oom;
+		}
+		store_alias_clear(&al);
+		store_account_clear(&acc);
+	}
+	return 0;
+oom:
+	store_alias_clear(&al);
+	store_account_clear(&acc);
+	tempfail(m, r, "out of memory");
+	return -1;
+fail:
+	store_alias_clear(&al);
+	store_account_clear(&acc);
+	tempfail(m, r, "recipient lookup");
+	return -1;
+}
+
+/* Tell the sender which recipients unsubscribed (best effort). */
+static void
+notify_unsubscribed(struct msg *m)
+{
+	struct mailer_options	 opt;
+	char			*body = NULL, err[256];
+	size_t			 i;
+
+	if (m->unsubscribed.n == 0 || m->sender[0] == '\0')
+		return;
+	memset(&opt, 0, sizeof(opt));
+	opt.null_sender = 1;
+	for (i = 0; i < m->unsubscribed.n; i++) {
+		if (asprintf(&body, "Your secure message (queue id %s) was not "
+		    "delivered to %s: this recipient has unsubscribed from "
+		    "secure messages sent through sealpost.\n\nYour message "
+		    "went to its other recipients as usual.\n", m->qid,
+		    m->unsubscribed.v[i]) == -1)
+			return;
+		if (mailer_send_opts(m->env->cfg, m->sender, "Recipient "
+		    "unsubscribed from secure messages", body, &opt, err,
+		    sizeof(err)) == -1)
+			log_warnx("%s: to=<%s> unsubscribe notice failed: %s",
+			    m->qid, m->sender, err);
+		else
+			log_info("%s: to=<%s> rcpt=<%s> action=unsubscribed-"
+			    "notice", m->qid, m->sender, m->unsubscribed.v[i]);
+		free(body);
+		body = NULL;
+	}
+}
+
 enum msg_verdict
 msg_end(struct msg *m, struct rewrite_plan *plan, struct msg_reply *r)
 {
@@ -585,7 +710,7 @@ msg_end(struct msg *m, struct rewrite_plan *plan, struct msg_reply *r)
 
 	memset(plan, 0, sizeof(*plan));
 	if (m->noreply_rcpt != NULL &&
-	    (plan->delrcpt = strdup(m->noreply_rcpt)) == NULL)
+	    rewrite_strlist_add(&plan->delrcpts, m->noreply_rcpt) == -1)
 		return tempfail(m, r, "out of memory");
 	if (m->passthrough) {
 		noreply_answer(m);
@@ -609,6 +734,18 @@ msg_end(struct msg *m, struct rewrite_plan *plan, struct msg_reply *r)
 		    "nesting too deep" : "too many parts");
 		return MSG_REJECT;
 	}
+	if (resolve_recipients(m, plan, r) == -1) {
+		rewrite_plan_clear(plan);
+		return MSG_TEMPFAIL;
+	}
+	if (m->final.n == 0) {
+		/* Every recipient unsubscribed: nothing to store or deliver. */
+		log_info("%s: from=<%s> action=discard reason=all-unsubscribed",
+		    m->qid, m->sender);
+		notify_unsubscribed(m);
+		rewrite_plan_clear(plan);
+		return MSG_DISCARD;
+	}
 	/* Build the notification first: nothing is stored if it fails. */
 	if (build_plan(m, plan, r) == -1)
 		return MSG_TEMPFAIL;
@@ -622,8 +759,8 @@ msg_end(struct msg *m, struct rewrite_plan *plan, struct msg_reply *r)
 	sm.nchunks = envelope_writer_chunks(m->writer);
 	sm.attachments = mime_scan_attachments(m->scan);
 	sm.sender = m->sender;
-	sm.recipients = m->rcpts;
-	sm.nrecipients = m->nrcpts;
+	sm.recipients = m->final.v;
+	sm.nrecipients = m->final.n;
 	memcpy(sm.stream_header, envelope_writer_header(m->writer),
 	    ENVELOPE_HEADER_LEN);
 	if (envelope_wrap_key(m->env->mk, m->id, m->dk, sm.wrapped_key) == -1) {
@@ -647,10 +784,11 @@ msg_end(struct msg *m, struct rewrite_plan *plan, struct msg_reply *r)
 	m->stored = 1;
 	if (m->noreply_rcpt != NULL)
 		noreply_answer(m);
+	notify_unsubscribed(m);
 	msgid_encode(m->id, idstr);
 	log_info("%s: id=%s from=<%s> nrcpt=%zu size=%" PRIu64 " chunks=%u "
 	    "attachments=%u action=stored", m->qid, idstr, m->sender,
-	    m->nrcpts, m->size, sm.nchunks, sm.attachments);
+	    m->final.n, m->size, sm.nchunks, sm.attachments);
 	return MSG_CONTINUE;
 }
 

@@ -106,6 +106,25 @@ rewrite_plan_clear(struct rewrite_plan *plan)
 	}
 	free(plan->ops);
 	free(plan->body);
-	free(plan->delrcpt);
+	for (i = 0; i < plan->delrcpts.n; i++)
+		free(plan->delrcpts.v[i]);
+	free(plan->delrcpts.v);
+	for (i = 0; i < plan->addrcpts.n; i++)
+		free(plan->addrcpts.v[i]);
+	free(plan->addrcpts.v);
 	memset(plan, 0, sizeof(*plan));
+}
+
+int
+rewrite_strlist_add(struct strlist *l, const char *addr)
+{
+	char **v;
+
+	if ((v = reallocarray(l->v, l->n + 2, sizeof(*v))) == NULL)
+		return -1;
+	l->v = v;
+	if ((v[l->n] = strdup(addr)) == NULL)
+		return -1;
+	v[++l->n] = NULL;
+	return 0;
 }

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "config.h"
+
 enum rewrite_op_type {
 	REWRITE_CHANGE,		/* value NULL deletes occurrence index */
 	REWRITE_ADD,
@@ -27,8 +29,13 @@ struct rewrite_plan {
 	size_t			 nops;
 	char			*body;		/* replacement body (CRLF), or NULL */
 	size_t			 bodylen;
-	char			*delrcpt;	/* envelope recipient to remove, or NULL */
+	struct strlist		 delrcpts;	/* envelope recipients to remove */
+	struct strlist		 addrcpts;	/* and to add (alias masters) */
 };
+
+/* Append a copy of addr to l; 0 or -1. */
+int	rewrite_strlist_add(struct strlist *l, const char *addr)
+	    __attribute__((warn_unused_result));
 
 /* 1 if a header of this name survives into the notification as it is. */
 int	rewrite_header_kept(const char *name);
