@@ -8,8 +8,8 @@
 #    with a PDF attachment, one HTML message full of XSS and remote-content
 #    payloads (script tags, event handlers, javascript: links, SVG onload,
 #    CSS url() and @import, remote images on http://127.0.0.9:1/ and a
-#    tracking pixel), plus a cid: inline image that may load (from the
-#    portal);
+#    tracking pixel), plus a cid: inline image that must show (inlined as
+#    a data: URL: the sandboxed frame gets no cookie);
 #  - bob registers with curl (test/lib/portal.sh); with his session
 #    cookie the browser opens the HTML message from his inbox: no
 #    dialog, window.__xss undefined in every frame, every request goes to
@@ -85,7 +85,7 @@ EOF
 sent_a=$W/plain.crlf
 h_crlf "$msg_a" "$sent_a"
 
-# A 1x1 PNG for the cid: image (allowed: served by the portal).
+# A 1x1 PNG for the cid: image (the portal inlines it as a data: URL).
 png_b64=iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==
 R=http://127.0.0.9:1
 msg_x=$W/xss.eml
