@@ -201,23 +201,41 @@ mailer_send_opts(const struct config *cfg, const char *to,
     const char *subject, const char *text_body,
     const struct mailer_options *opt, char *err, size_t errlen)
 {
-	char		*argv[MAILER_MAX_ARGS + 4];
-	char		*cmd = NULL, *text = NULL;
-	const char	*p;
-	size_t		 len, off = 0;
-	ssize_t		 n;
-	pid_t		 pid, w;
-	int		 fds[2] = { -1, -1 }, status, rc = -1, werr = 0;
+	char	*text;
+	size_t	 len;
+	int	 rc;
 
 	if ((text = mailer_build_opts(cfg, to, subject, text_body, opt, &len,
 	    err, errlen)) == NULL)
 		return -1;
+	rc = mailer_send_message(cfg, to, text, len,
+	    opt != NULL && opt->null_sender, err, errlen);
+	explicit_bzero(text, len);
+	free(text);
+	return rc;
+}
+
+int
+mailer_send_message(const struct config *cfg, const char *to,
+    const char *text, size_t len, int null_sender, char *err, size_t errlen)
+{
+	char		*argv[MAILER_MAX_ARGS + 4];
+	char		*cmd = NULL;
+	size_t		 off = 0;
+	ssize_t		 n;
+	pid_t		 pid, w;
+	int		 fds[2] = { -1, -1 }, status, rc = -1, werr = 0;
+
+	if (!mailer_address_ok(to)) {
+		snprintf(err, errlen, "bad recipient address");
+		return -1;
+	}
 	if ((cmd = strdup(cfg->sendmail_command)) == NULL) {
 		snprintf(err, errlen, "no memory");
 		goto done;
 	}
-	if (mailer_argv(cmd, to, opt != NULL && opt->null_sender,
-	    argv) == -1 || argv[0][0] != '/') {
+	if (mailer_argv(cmd, to, null_sender, argv) == -1 ||
+	    argv[0][0] != '/') {
 		snprintf(err, errlen, "sendmail_command: want an absolute "
 		    "path and at most %d words", MAILER_MAX_ARGS);
 		goto done;
@@ -245,8 +263,8 @@ mailer_send_opts(const struct config *cfg, const char *to,
 	}
 	close(fds[0]);
 	fds[0] = -1;
-	for (p = text; off < len; ) {
-		n = write(fds[1], p + off, len - off);
+	while (off < len) {
+		n = write(fds[1], text + off, len - off);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -285,9 +303,5 @@ done:
 	if (fds[1] != -1)
 		close(fds[1]);
 	free(cmd);
-	if (text != NULL) {
-		explicit_bzero(text, strlen(text));
-		free(text);
-	}
 	return rc;
 }

@@ -43,6 +43,16 @@ int	mailer_send_opts(const struct config *cfg, const char *to,
 	    const struct mailer_options *opt, char *err, size_t errlen)
 	    __attribute__((warn_unused_result));
 
+/*
+ * Pipe a message someone else built (len bytes, headers and body, LF or
+ * CRLF line ends) to sendmail_command for recipient to: the fork and
+ * exec of mailer_send.  null_sender: envelope sender <>.  0, or -1 with
+ * err.
+ */
+int	mailer_send_message(const struct config *cfg, const char *to,
+	    const char *text, size_t len, int null_sender, char *err,
+	    size_t errlen) __attribute__((warn_unused_result));
+
 /* Build and pipe to sendmail_command; 0, or -1 with err (a non-zero exit
  * status or a signal is an error). */
 int	mailer_send(const struct config *cfg, const char *to,

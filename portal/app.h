@@ -30,11 +30,13 @@ struct portal {
 
 /*
  * Register every portal route on r with p as the handlers' argument:
- * routes_auth.c (accounts and sessions) and routes_msg.c (inbox and
- * reading).  0 or -1.
+ * routes_auth.c (accounts and sessions), routes_msg.c (inbox and
+ * reading) and routes_compose.c (writing).  0 or -1.
  */
 int	portal_routes_add(struct http_router *r, struct portal *p);
 int	auth_routes_add(struct http_router *r, struct portal *p);
 int	msg_routes_add(struct http_router *r, struct portal *p);
+/* routes_compose.c: reply, reply all, forward, compose, revoke. */
+int	compose_routes_add(struct http_router *r, struct portal *p);
 
 #endif

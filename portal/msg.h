@@ -65,6 +65,12 @@ int	handle_sent(struct http_request *, struct http_response *, void *);
  * 500).  Never sets a download header before the body is complete. */
 int	msg_show_run(struct msg_job *job) __attribute__((warn_unused_result));
 
+/* msg_thread.c: under the message on /m/ID, the conversation it belongs
+ * to and the Reply, Reply all, Forward (and, for its sender, Revoke)
+ * forms. */
+struct msgview;
+void	msg_actions_render(struct msg_job *, const struct msgview *);
+
 /* routes_msg.c: the answers every message route shares. */
 void	msg_not_found(struct http_response *, const struct auth_user *);
 void	msg_gone(struct http_response *, const struct auth_user *);

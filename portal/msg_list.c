@@ -218,7 +218,7 @@ msg_cell_rest(struct http_response *resp, const struct msg_row *row)
 
 	msg_format_size(row->size, size, sizeof(size));
 	msg_format_time(row->expires, when, sizeof(when));
-	page_printf(resp, "<td>%s</td><td>%u</td><td>%s</td></tr>\n", size,
+	page_printf(resp, "<td>%s</td><td>%u</td><td>%s</td>", size,
 	    row->attachments, when);
 }
 
@@ -239,6 +239,7 @@ msg_render_inbox_row(struct http_response *resp, const struct msg_row *row,
 		msg_cell_subject(resp, row, idstr, 1);
 	msg_cell_date(resp, row);
 	msg_cell_rest(resp, row);
+	page_printf(resp, "</tr>\n");
 }
 
 static void
@@ -269,6 +270,14 @@ msg_render_sent_row(struct http_response *resp, const struct msg_row *row,
 	    (row->flags & STORE_MSG_REVOKED) == 0);
 	msg_cell_date(resp, row);
 	msg_cell_rest(resp, row);
+	/* GET: the confirmation page, whose form POSTs the revocation. */
+	if (row->flags & STORE_MSG_REVOKED)
+		page_printf(resp, "<td></td></tr>\n");
+	else
+		page_printf(resp, "<td><form method=\"get\" "
+		    "action=\"/m/%s/revoke\" class=\"inline\"><button "
+		    "type=\"submit\" class=\"secondary\">Revoke</button>"
+		    "</form></td></tr>\n", idstr);
 }
 
 static void
@@ -288,6 +297,9 @@ msg_render_list(struct http_response *resp, const struct msg_list *l,
 	}
 	page_begin(resp, title, user);
 	page_printf(resp, "<h1>%s</h1>\n", title);
+	if (user->professional)
+		page_printf(resp, "<p><a class=\"button\" href=\"/compose\">"
+		    "New secure message</a></p>\n");
 	if (l->nrows == 0)
 		page_printf(resp, "<p>%s</p>\n", page > 1 ?
 		    "No more messages." : "No messages.");
@@ -296,8 +308,11 @@ msg_render_list(struct http_response *resp, const struct msg_list *l,
 		    "<th scope=\"col\">%s</th><th scope=\"col\">Subject</th>"
 		    "<th scope=\"col\">Date</th><th scope=\"col\">Size</th>"
 		    "<th scope=\"col\">Attachments</th>"
-		    "<th scope=\"col\">Expires</th></tr></thead>\n<tbody>\n",
-		    l->role == STORE_ROLE_RECIPIENT ? "From" : "To");
+		    "<th scope=\"col\">Expires</th>%s</tr></thead>\n"
+		    "<tbody>\n",
+		    l->role == STORE_ROLE_RECIPIENT ? "From" : "To",
+		    l->role == STORE_ROLE_RECIPIENT ? "" :
+		    "<th scope=\"col\">Revoke</th>");
 		for (i = 0; i < l->nrows; i++) {
 			msgid_encode(l->rows[i].id, idstr);
 			if (l->role == STORE_ROLE_RECIPIENT)

@@ -177,6 +177,7 @@ msg_show_view(struct msg_job *job, const struct msgview *v)
 	}
 	if (nlisted > 0)
 		page_printf(resp, "</ul>\n");
+	msg_actions_render(job, v);
 	page_end(resp);
 }
 

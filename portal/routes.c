@@ -11,7 +11,8 @@ portal_routes_add(struct http_router *r, struct portal *p)
 	if (http_router_add(r, HTTP_GET, "/static/*", 0, handle_static,
 	    NULL) == -1)
 		return -1;
-	if (auth_routes_add(r, p) == -1 || msg_routes_add(r, p) == -1)
+	if (auth_routes_add(r, p) == -1 || msg_routes_add(r, p) == -1 ||
+	    compose_routes_add(r, p) == -1)
 		return -1;
 	return 0;
 }
