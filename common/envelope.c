@@ -3,6 +3,7 @@
  * key, chunked secretstream encryption of the original, one-shot blobs.
  * See envelope.h for the format.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,54 @@ envelope_blob_ad(uint8_t ad[BLOB_AD_LEN], const uint8_t id[MSGID_LEN])
 	memcpy(ad + BLOB_PREFIX_LEN + 4, id, MSGID_LEN);
 }
 
+/*
+ * Guarded memory is dear: sodium_malloc maps, guards (mprotect) and locks
+ * every block, and sodium_free undoes it all, each step a TLB shootdown
+ * across the milter's threads.  A few wiped blocks of each size are kept
+ * for reuse instead; they stay guarded and locked.
+ */
+#define GUARD_CACHE_MAX	32
+
+struct guard_cache {
+	size_t	 size;
+	size_t	 n;
+	void	*v[GUARD_CACHE_MAX];
+};
+
+static pthread_mutex_t	guard_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct guard_cache guard_key = { .size = sizeof(struct envelope_key) };
+static struct guard_cache guard_writer = {
+	.size = sizeof(struct envelope_writer) };
+static struct guard_cache guard_chunk = { .size = ENVELOPE_CHUNK_SIZE };
+
+static void *
+guard_get(struct guard_cache *c)
+{
+	void	*p = NULL;
+
+	pthread_mutex_lock(&guard_lock);
+	if (c->n > 0)
+		p = c->v[--c->n];
+	pthread_mutex_unlock(&guard_lock);
+	return p != NULL ? p : sodium_malloc(c->size);
+}
+
+static void
+guard_put(struct guard_cache *c, void *p)
+{
+	if (p == NULL)
+		return;
+	sodium_memzero(p, c->size);
+	pthread_mutex_lock(&guard_lock);
+	if (c->n < GUARD_CACHE_MAX) {
+		c->v[c->n++] = p;
+		p = NULL;
+	}
+	pthread_mutex_unlock(&guard_lock);
+	if (p != NULL)
+		sodium_free(p);
+}
+
 /* sodium_malloc needs sodium_init; it is idempotent and thread-safe. */
 static int
 envelope_init(void)
@@ -107,7 +156,7 @@ envelope_key_alloc(void)
 {
 	if (envelope_init() == -1)
 		return NULL;
-	return sodium_malloc(sizeof(struct envelope_key));
+	return guard_get(&guard_key);
 }
 
 struct envelope_key *
@@ -126,8 +175,7 @@ envelope_key_free(struct envelope_key *dk)
 {
 	if (dk == NULL)
 		return;
-	sodium_memzero(dk, sizeof(*dk));
-	sodium_free(dk);
+	guard_put(&guard_key, dk);	/* wipes */
 }
 
 /* The key-encryption key for master key kid; -1 if kid is unknown. */
@@ -207,10 +255,10 @@ envelope_writer_new(const struct envelope_key *dk, const uint8_t id[MSGID_LEN],
 	if (envelope_init() == -1)
 		return NULL;
 	/* The whole writer is guarded: the stream state holds key material. */
-	if ((w = sodium_malloc(sizeof(*w))) == NULL)
+	if ((w = guard_get(&guard_writer)) == NULL)
 		return NULL;
 	memset(w, 0, sizeof(*w));
-	if ((w->pt = sodium_malloc(ENVELOPE_CHUNK_SIZE)) == NULL)
+	if ((w->pt = guard_get(&guard_chunk)) == NULL)
 		goto err;
 	if ((w->ct = malloc(CT_CHUNK_MAX)) == NULL)
 		goto err;
@@ -308,11 +356,9 @@ envelope_writer_free(struct envelope_writer *w)
 {
 	if (w == NULL)
 		return;
-	if (w->pt != NULL)
-		sodium_free(w->pt);	/* wipes */
+	guard_put(&guard_chunk, w->pt);	/* wipes */
 	free(w->ct);
-	sodium_memzero(w, sizeof(*w));
-	sodium_free(w);
+	guard_put(&guard_writer, w);
 }
 
 struct envelope_reader *

@@ -27,10 +27,33 @@ struct notify_body {
 	size_t	 bodylen;
 };
 
-/* Templates are checked by rendering them with sample values: 0 or -1. */
+/*
+ * The two templates, read and checked once: a daemon loads them at
+ * start-up and builds every notification from memory.  Read-only once
+ * loaded, so any number of threads may build from the same one.
+ */
+struct notify_templates;
+
+/*
+ * Read templates_dir's templates and check them by rendering them with
+ * sample values: 0 with *out (caller frees with notify_templates_free),
+ * or -1 with err.
+ */
+int	notify_templates_load(const char *templates_dir,
+	    struct notify_templates **out, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
+void	notify_templates_free(struct notify_templates *);
+
+/* Build a notification into *out (caller clears it): 0 or -1 with err. */
+int	notify_build_from(const struct notify_templates *,
+	    const struct notify_info *info, struct notify_body *out, char *err,
+	    size_t errlen) __attribute__((warn_unused_result));
+
+/* notify_templates_load, without keeping them: 0 or -1. */
 int	notify_check_templates(const char *templates_dir, char *err,
 	    size_t errlen) __attribute__((warn_unused_result));
 
+/* Load, build, free: reads the files at every call. */
 int	notify_build(const char *templates_dir, const struct notify_info *info,
 	    struct notify_body *out, char *err, size_t errlen)
 	    __attribute__((warn_unused_result));

@@ -66,6 +66,7 @@ main(int argc, char *argv[])
 	struct milter_env	 env;
 	struct masterkey	*mk = NULL;
 	struct store		*store = NULL;
+	struct notify_templates	*templates = NULL;
 	struct spool		*probe;
 	const char		*conffile = SEALPOST_CONF_FILE;
 	char			 err[512];
@@ -114,7 +115,9 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	g_mime_init();
 
-	if (notify_check_templates(cfg.templates_dir, err, sizeof(err)) == -1)
+	/* Read once: no template file is opened per message. */
+	if (notify_templates_load(cfg.templates_dir, &templates, err,
+	    sizeof(err)) == -1)
 		fatalx("templates: %s", err);
 	if (masterkey_load(cfg.master_key_file, &mk, err, sizeof(err)) == -1)
 		fatalx("master key: %s", err);
@@ -128,6 +131,7 @@ main(int argc, char *argv[])
 	env.store = store;
 	env.mk = mk;
 	env.now = clock_now;
+	env.templates = templates;
 	if ((env.limiter = noreply_limiter_new(NOREPLY_LIMITER_SIZE)) == NULL)
 		fatalx("out of memory");
 	callbacks_init(&env);
@@ -155,6 +159,7 @@ main(int argc, char *argv[])
 
 	noreply_limiter_free(env.limiter);
 	store_close(store);
+	notify_templates_free(templates);
 	masterkey_free(mk);
 	config_free(&cfg);
 	return rc == MI_SUCCESS ? 0 : 2;

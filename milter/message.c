@@ -564,8 +564,9 @@ build_plan(struct msg *m, struct rewrite_plan *plan, struct msg_reply *r)
 	info.attachments = mime_scan_attachments(m->scan);
 	info.link = link;
 	info.portal_url = cfg->portal_url;
-	if (notify_build(cfg->templates_dir, &info, &body, err,
-	    sizeof(err)) == -1) {
+	if ((m->env->templates != NULL ? notify_build_from(m->env->templates,
+	    &info, &body, err, sizeof(err)) : notify_build(cfg->templates_dir,
+	    &info, &body, err, sizeof(err))) == -1) {
 		log_warnx("%s: notification: %s", m->qid, err);
 		goto done;
 	}

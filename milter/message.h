@@ -20,6 +20,7 @@
 
 /* What the milter holds for its whole life; read-only once running. */
 struct noreply_limiter;
+struct notify_templates;
 
 struct milter_env {
 	const struct config	*cfg;
@@ -27,6 +28,8 @@ struct milter_env {
 	const struct masterkey	*mk;
 	time_t			(*now)(void);	/* injectable clock */
 	struct noreply_limiter	*limiter;	/* notices to noreply senders */
+	/* Loaded at start-up; NULL: read cfg->templates_dir per message. */
+	const struct notify_templates *templates;
 	/* Sends the noreply notice; NULL: noreply_send_notice. */
 	int			(*send_notice)(const struct config *,
 				    const char *sender, const char *message_id,

@@ -1,6 +1,7 @@
 /*
  * notify_build with the shipped templates, parsed back with GMime;
- * notify_check_templates; notify_format_size.
+ * notify_check_templates; templates loaded once (notify_build_from);
+ * notify_format_size.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -383,6 +384,72 @@ test_check_templates(void **state)
 	assert_contains(err, "notification.txt");
 }
 
+/* Loaded once, built from memory: the files are not read again. */
+static void
+test_templates_loaded(void **state)
+{
+	struct notify_templates	*t = NULL;
+	struct notify_body	 b;
+	struct parsed		 p;
+	char			 err[512], path[256];
+	int			 i;
+
+	notify_templates_free(NULL);
+
+	write_template("notification.txt", "Loaded {{subject}} {{link}}\n");
+	write_template("notification.html", "<p>Loaded {{subject}}</p>\n");
+	err[0] = '\0';
+	if (notify_templates_load(tmpdir, &t, err, sizeof(err)) != 0)
+		fail_msg("notify_templates_load: %s", err);
+	assert_non_null(t);
+
+	/* Changed, then gone: what was loaded is used all the same. */
+	write_template("notification.txt", "Changed {{subject}}\n");
+	for (i = 0; i < 2; i++) {
+		if (notify_build_from(t, &base_info, &b, err,
+		    sizeof(err)) != 0)
+			fail_msg("notify_build_from: %s", err);
+		check_wire_form(&b);
+		parse_back(&b, &p);
+		assert_contains(p.text, "Loaded Quarterly figures");
+		assert_contains(p.text, base_info.link);
+		assert_lacks(p.text, "Changed");
+		assert_contains(p.html, "<p>Loaded Quarterly figures</p>");
+		parsed_clear(&p);
+		notify_body_clear(&b);
+		snprintf(path, sizeof(path), "%s/notification.txt", tmpdir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/notification.html", tmpdir);
+		unlink(path);
+	}
+	/* notify_build reads the files, which are gone now. */
+	memset(&b, 0xa5, sizeof(b));
+	assert_int_equal(notify_build(tmpdir, &base_info, &b, err,
+	    sizeof(err)), -1);
+	assert_null(b.body);
+	assert_contains(err, "notification.txt");
+	notify_templates_free(t);
+
+	/* A bad template is refused at load, naming the file. */
+	write_template("notification.txt", "{{subject}}\n");
+	write_template("notification.html", "<p>{{recipient}}</p>\n");
+	t = (struct notify_templates *)&b;	/* must be reset */
+	assert_int_equal(notify_templates_load(tmpdir, &t, err, sizeof(err)),
+	    -1);
+	assert_null(t);
+	assert_contains(err, "notification.html");
+	assert_contains(err, "{{recipient}}");
+	write_template("notification.html", "Caf\xe9\n");
+	assert_int_equal(notify_templates_load(tmpdir, &t, err, sizeof(err)),
+	    -1);
+	assert_null(t);
+	assert_contains(err, "not valid UTF-8");
+	assert_int_equal(notify_templates_load("/nonexistent/templates", &t,
+	    err, sizeof(err)), -1);
+	assert_null(t);
+	assert_contains(err, "notification.txt");
+}
+
 static void
 test_format_size(void **state)
 {
@@ -434,6 +501,7 @@ main(void)
 		cmocka_unit_test(test_build_values_cleaned),
 		cmocka_unit_test(test_build_long_values),
 		cmocka_unit_test(test_check_templates),
+		cmocka_unit_test(test_templates_loaded),
 		cmocka_unit_test(test_format_size),
 	};
 	int	rc;

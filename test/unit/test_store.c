@@ -1,7 +1,8 @@
 /*
  * The store interface against the LMDB backend, in a temporary directory:
  * round trips, listings, deletion, failure atomicity, map growth and
- * STORE_FULL, reopening, threads, and the milter's memory rule.
+ * STORE_FULL, reopening, threads, group commit, and the milter's memory
+ * rule.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -143,7 +144,13 @@ struct gen {
 	uint8_t		*buf;
 	int		 fail_at;	/* -1: never */
 	int		 null_at;	/* -1: never */
+	pthread_t	 owner;		/* the thread that puts the message */
+	int		 foreign;	/* called from another thread */
+	int		 rewinds;	/* calls for index 0 */
+	int		 gate;		/* hold the store: see gate_wait */
 };
+
+static void	gate_wait(void);
 
 static void
 pattern(uint8_t *buf, size_t len, const uint8_t *id, uint32_t index)
@@ -170,6 +177,12 @@ gen_chunk(void *arg, uint32_t index, const uint8_t **ct, size_t *len)
 {
 	struct gen	*g = arg;
 
+	if (!pthread_equal(pthread_self(), g->owner))
+		g->foreign = 1;
+	if (index == 0)
+		g->rewinds++;
+	if (g->gate && index == 0)
+		gate_wait();
 	if ((int)index == g->fail_at)
 		return -1;
 	if ((int)index == g->null_at) {
@@ -196,6 +209,7 @@ gen_init(struct gen *g, const struct store_message *m, size_t chunklen,
 	assert_non_null(g->buf);
 	g->fail_at = -1;
 	g->null_at = -1;
+	g->owner = pthread_self();
 }
 
 static int
@@ -1075,6 +1089,286 @@ test_threads(void **state)
 	assert_int_equal(s.tags[0], 3000 + PER_THREAD - 1);
 }
 
+/*
+ * Group commit.  To be sure that messages share a transaction, a "gate"
+ * message is put first: its chunk source holds the writer (inside its
+ * transaction) until every other thread is about to put, and a while
+ * more, so that they all queue behind it and the next leader takes them
+ * as one batch.  A chunk source called from a thread other than its
+ * owner's shows that another caller committed the message.
+ */
+#define GROUP_THREADS	16
+#define GROUP_SETTLE_US	300000
+
+static struct {
+	pthread_mutex_t	mu;
+	pthread_cond_t	cv;
+	int		entered;	/* the gate holds the writer */
+	int		started;	/* putters about to call the store */
+	int		want;
+} gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0 };
+
+static void
+gate_reset(int want)
+{
+	pthread_mutex_lock(&gate.mu);
+	gate.entered = 0;
+	gate.started = 0;
+	gate.want = want;
+	pthread_mutex_unlock(&gate.mu);
+}
+
+static void
+gate_wait(void)
+{
+	pthread_mutex_lock(&gate.mu);
+	gate.entered = 1;
+	pthread_cond_broadcast(&gate.cv);
+	while (gate.started < gate.want)
+		pthread_cond_wait(&gate.cv, &gate.mu);
+	pthread_mutex_unlock(&gate.mu);
+	usleep(GROUP_SETTLE_US);	/* from "about to put" to queued */
+}
+
+static void
+gate_wait_entered(void)
+{
+	pthread_mutex_lock(&gate.mu);
+	while (!gate.entered)
+		pthread_cond_wait(&gate.cv, &gate.mu);
+	pthread_mutex_unlock(&gate.mu);
+}
+
+struct putter {
+	struct store	*st;
+	struct tmsg	 t;
+	struct gen	 g;
+	uint32_t	 nchunks;
+	size_t		 chunklen, lastlen;
+	int		 fail_at;
+	int		 gate;		/* this is the gate message */
+	int		 count;		/* messages: tags t..t+count-1 */
+	uint32_t	 tag;
+	int		 status;	/* of the first message */
+	int		 failures;	/* later messages not STORE_OK */
+	int		 foreign;	/* first message committed by another */
+	int		 rewinds;	/* of the first message */
+	pthread_t	 tid;
+};
+
+static void *
+putter_main(void *arg)
+{
+	struct putter	*p = arg;
+	int		 i, rc;
+
+	for (i = 0; i < p->count; i++) {
+		tmsg_init(&p->t, p->tag + (uint32_t)i,
+		    1700000000 + p->tag + i, "group@example.org",
+		    "bob@example.com", NULL, NULL);
+		p->t.m.nchunks = p->nchunks;
+		gen_init(&p->g, &p->t.m, p->chunklen, p->lastlen);
+		p->g.fail_at = i == 0 ? p->fail_at : -1;
+		p->g.gate = p->gate;
+		if (i == 0 && !p->gate) {
+			pthread_mutex_lock(&gate.mu);
+			gate.started++;
+			pthread_cond_broadcast(&gate.cv);
+			pthread_mutex_unlock(&gate.mu);
+		}
+		rc = store_put_message(p->st, &p->t.m, gen_chunk, &p->g);
+		if (i == 0) {
+			p->status = rc;
+			p->foreign = p->g.foreign;
+			p->rewinds = p->g.rewinds;
+		} else if (rc != STORE_OK)
+			p->failures++;
+		free(p->g.buf);
+	}
+	return NULL;
+}
+
+static void
+putter_set(struct putter *p, struct store *st, uint32_t tag, int count,
+    uint32_t nchunks, size_t chunklen, size_t lastlen)
+{
+	memset(p, 0, sizeof(*p));
+	p->st = st;
+	p->tag = tag;
+	p->count = count;
+	p->nchunks = nchunks;
+	p->chunklen = chunklen;
+	p->lastlen = lastlen;
+	p->fail_at = -1;
+}
+
+/*
+ * Put the gate, then v[0..n-1] concurrently behind it; join all.  Returns
+ * how many of v's first messages were committed by another thread.
+ */
+static int
+run_group(struct store *st, struct putter *v, int n)
+{
+	struct putter	gp;
+	int		i, foreign = 0;
+
+	putter_set(&gp, st, 900, 1, 1, 100, 100);
+	gp.gate = 1;
+	gate_reset(n);
+	assert_int_equal(pthread_create(&gp.tid, NULL, putter_main, &gp), 0);
+	gate_wait_entered();
+	for (i = 0; i < n; i++)
+		assert_int_equal(pthread_create(&v[i].tid, NULL, putter_main,
+		    &v[i]), 0);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(pthread_join(v[i].tid, NULL), 0);
+		foreign += v[i].foreign;
+	}
+	assert_int_equal(pthread_join(gp.tid, NULL), 0);
+	assert_int_equal(gp.status, STORE_OK);
+	return foreign;
+}
+
+/* Message tag reads back whole: record and chunks. */
+static void
+check_put(struct store *st, const struct putter *p, uint32_t tag)
+{
+	struct tmsg		t;
+	struct store_message	got;
+
+	tmsg_init(&t, tag, 1700000000 + (int64_t)tag, "group@example.org",
+	    "bob@example.com", NULL, NULL);
+	t.m.nchunks = p->nchunks;
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(store_get_message(st, t.m.id, &got), STORE_OK);
+	assert_same_message(&t.m, &got);
+	store_message_clear(&got);
+	check_chunks(st, t.m.id, p->nchunks, p->chunklen, p->lastlen);
+}
+
+static void
+test_group_threads(void **state)
+{
+	struct fixture		*f = *state;
+	struct putter		 v[GROUP_THREADS];
+	struct store_stats	 stats;
+	size_t			 n;
+	int			 i, j, foreign;
+
+	/* One message each behind the gate: they share a commit. */
+	for (i = 0; i < GROUP_THREADS; i++)
+		putter_set(&v[i], f->st, 1000 * (uint32_t)(i + 1), 1, 3,
+		    65553, 1000 + (size_t)i);
+	foreign = run_group(f->st, v, GROUP_THREADS);
+	for (i = 0; i < GROUP_THREADS; i++)
+		assert_int_equal(v[i].status, STORE_OK);
+	/* All but the batch's leader were committed by it. */
+	if (foreign < 1)
+		fail_msg("no message was committed by another thread");
+
+	/* Then 20 more each, freely. */
+	for (i = 0; i < GROUP_THREADS; i++) {
+		putter_set(&v[i], f->st, 1000 * (uint32_t)(i + 1) + 1, 20, 3,
+		    65553, 1000 + (size_t)i);
+		assert_int_equal(pthread_create(&v[i].tid, NULL, putter_main,
+		    &v[i]), 0);
+	}
+	for (i = 0; i < GROUP_THREADS; i++) {
+		assert_int_equal(pthread_join(v[i].tid, NULL), 0);
+		assert_int_equal(v[i].status, STORE_OK);
+		assert_int_equal(v[i].failures, 0);
+	}
+
+	assert_int_equal(store_stat(f->st, &stats), STORE_OK);
+	assert_true(stats.messages == 1 + GROUP_THREADS * 21);
+	for (i = 0; i < GROUP_THREADS; i++) {
+		v[i].tag = 1000 * (uint32_t)(i + 1);
+		for (j = 0; j <= 20; j++)
+			check_put(f->st, &v[i], v[i].tag + (uint32_t)j);
+	}
+	n = 0;
+	assert_int_equal(store_list_messages(f->st, "bob@example.com",
+	    STORE_ROLE_RECIPIENT, 0, 0, count_cb, &n), STORE_OK);
+	assert_int_equal(n, 1 + GROUP_THREADS * 21);	/* and the gate */
+}
+
+/* In a 1 MiB map: one 2 MiB message among small ones. */
+static void
+test_group_full(void **state)
+{
+	struct fixture		*f = *state;
+	struct putter		 v[9];
+	struct store_message	 got;
+	struct store_stats	 stats;
+	uint8_t			*ct;
+	size_t			 len;
+	int			 i, foreign;
+
+	for (i = 0; i < 8; i++)
+		putter_set(&v[i], f->st, 2000 + (uint32_t)i, 1, 2, 5000, 100);
+	putter_set(&v[8], f->st, 2100, 1, 32, 65536, 65536);
+	foreign = run_group(f->st, v, 9);
+	if (foreign < 1)
+		fail_msg("no message was committed by another thread");
+	/* The big one was tried in the batch, then alone. */
+	assert_true(v[8].rewinds >= 2);
+	assert_int_equal(v[8].status, STORE_FULL);
+	tmsg_id(got.id, 2100);
+	assert_int_equal(store_get_chunk(f->st, got.id, 0, &ct, &len),
+	    STORE_NOTFOUND);
+	memset(&got, 0, sizeof(got));
+	tmsg_id(got.id, 2100);
+	assert_int_equal(store_get_message(f->st, got.id, &got),
+	    STORE_NOTFOUND);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(v[i].status, STORE_OK);
+		check_put(f->st, &v[i], v[i].tag);
+	}
+	assert_int_equal(store_stat(f->st, &stats), STORE_OK);
+	assert_true(stats.messages == 1 + 8);
+}
+
+/* One chunk source fails and one id comes twice, in one batch. */
+static void
+test_group_chunk_fails(void **state)
+{
+	struct fixture		*f = *state;
+	struct putter		 v[10];
+	struct store_message	 got;
+	struct store_stats	 stats;
+	uint8_t			*ct;
+	size_t			 len;
+	int			 i, foreign;
+
+	for (i = 0; i < 8; i++)
+		putter_set(&v[i], f->st, 3000 + (uint32_t)i, 1, 4, 65553, 7);
+	v[3].fail_at = 2;
+	putter_set(&v[8], f->st, 3100, 1, 2, 10, 10);
+	putter_set(&v[9], f->st, 3100, 1, 2, 10, 10);
+	foreign = run_group(f->st, v, 10);
+	if (foreign < 1)
+		fail_msg("no message was committed by another thread");
+	for (i = 0; i < 8; i++) {
+		if (i == 3)
+			continue;
+		assert_int_equal(v[i].status, STORE_OK);
+		check_put(f->st, &v[i], v[i].tag);
+	}
+	assert_int_equal(v[3].status, STORE_ERROR);
+	memset(&got, 0, sizeof(got));
+	tmsg_id(got.id, 3003);
+	assert_int_equal(store_get_message(f->st, got.id, &got),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_get_chunk(f->st, got.id, 0, &ct, &len),
+	    STORE_NOTFOUND);
+	/* The same id twice: the first committed wins, the other fails. */
+	assert_true((v[8].status == STORE_OK && v[9].status == STORE_ERROR) ||
+	    (v[8].status == STORE_ERROR && v[9].status == STORE_OK));
+	check_put(f->st, &v[8], 3100);
+	assert_int_equal(store_stat(f->st, &stats), STORE_OK);
+	assert_true(stats.messages == 1 + 7 + 1);
+}
+
 /* Anonymous resident memory of this process, in KiB. */
 static long
 rss_anon_kib(void)
@@ -1183,6 +1477,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_threads, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_group_full, setup_tiny,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_group_chunk_fails, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_record, setup,
