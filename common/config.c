@@ -77,6 +77,7 @@ static const struct config_key config_keys[] = {
 	{ "max_mime_depth", CONF_COUNT, "32", OFF(max_mime_depth), 1, 1000, NULL },
 	{ "max_mime_parts", CONF_COUNT, "1000", OFF(max_mime_parts), 1, 1000000, NULL },
 	{ "message_retention", CONF_DURATION, "90d", OFF(message_retention), 3600, 36500 * DAY, NULL },
+	{ "expiry_reminder", CONF_DURATION, "7d", OFF(expiry_reminder), 0, 365 * DAY, NULL },
 	{ "session_idle_timeout", CONF_DURATION, "60m", OFF(session_idle_timeout), 60, 7 * DAY, NULL },
 	{ "session_max_lifetime", CONF_DURATION, "12h", OFF(session_max_lifetime), 60, 30 * DAY, NULL },
 	{ "session_bind_ip", CONF_BOOL, "yes", OFF(session_bind_ip), 0, 0, NULL },

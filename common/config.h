@@ -52,6 +52,7 @@ struct config {
 	uint64_t	 max_mime_depth;
 	uint64_t	 max_mime_parts;
 	uint64_t	 message_retention;	/* seconds */
+	uint64_t	 expiry_reminder;	/* seconds before expiry; 0: off */
 	uint64_t	 session_idle_timeout;	/* seconds */
 	uint64_t	 session_max_lifetime;	/* seconds */
 	int		 session_bind_ip;

@@ -533,3 +533,31 @@ store_promote_alias(struct store *st, const char *alias)
 		return STORE_NOTFOUND;
 	return st->ops->promote_alias(st->be, addr);
 }
+
+int
+store_set_expires(struct store *st, const uint8_t id[MSGID_LEN],
+    int64_t expires)
+{
+	return st->ops->set_expires(st->be, id, expires);
+}
+
+int
+store_set_wrapped_key(struct store *st, const uint8_t id[MSGID_LEN],
+    const uint8_t *wrapped)
+{
+	if (wrapped == NULL) {
+		log_warnx("store: set wrapped key: no key");
+		return STORE_ERROR;
+	}
+	return st->ops->set_wrapped_key(st->be, id, wrapped);
+}
+
+int
+store_backup(struct store *st, const char *dest_dir, char *err, size_t errlen)
+{
+	if (dest_dir == NULL || dest_dir[0] == '\0') {
+		snprintf(err, errlen, "no destination directory");
+		return -1;
+	}
+	return st->ops->backup(st->be, dest_dir, err, errlen);
+}

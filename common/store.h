@@ -38,6 +38,7 @@ enum store_role {
 };
 
 #define STORE_MSG_REVOKED	0x0001
+#define STORE_MSG_REMINDED	0x0002	/* expiry reminder sent (retention.h) */
 
 struct store_message {
 	uint8_t		 id[MSGID_LEN];
@@ -282,5 +283,26 @@ int	store_stat(struct store *, struct store_stats *out)
 
 /* Human-readable text for a status. */
 const char *store_strerror(int status);
+
+/*
+ * Maintenance (retention.h, sealpost-admin).  Each rewrites one message's
+ * record in one transaction, leaving its chunks alone; STORE_NOTFOUND if
+ * the message is gone.
+ */
+/* Move the expiry (retention: a revoked message's day of grace). */
+int	store_set_expires(struct store *, const uint8_t id[MSGID_LEN],
+	    int64_t expires) __attribute__((warn_unused_result));
+/* Replace the wrapped data key (ENVELOPE_WRAPPED_LEN bytes): key
+ * rotation re-wraps, bodies are never re-encrypted. */
+int	store_set_wrapped_key(struct store *, const uint8_t id[MSGID_LEN],
+	    const uint8_t *wrapped) __attribute__((warn_unused_result));
+/*
+ * A consistent copy of the whole store as of one commit, compacted, into
+ * dest_dir, which must not exist (it is created 0700) or be an empty
+ * directory; safe while the daemons run.  The copy is a store that
+ * store_open accepts.  0, or -1 with err (nothing left behind).
+ */
+int	store_backup(struct store *, const char *dest_dir, char *err,
+	    size_t errlen) __attribute__((warn_unused_result));
 
 #endif

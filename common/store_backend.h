@@ -69,6 +69,14 @@ struct store_ops {
 	int	(*promote_alias)(void *be, const char *alias);
 
 	int	(*stat)(void *be, struct store_stats *out);
+
+	int	(*set_expires)(void *be, const uint8_t id[MSGID_LEN],
+		    int64_t expires);
+	int	(*set_wrapped_key)(void *be, const uint8_t id[MSGID_LEN],
+		    const uint8_t *wrapped);
+	/* dest_dir: a non-empty path (store.c checks). */
+	int	(*backup)(void *be, const char *dest_dir, char *err,
+		    size_t errlen);
 };
 
 extern const struct store_ops store_lmdb_ops;

@@ -50,7 +50,9 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -2539,6 +2541,198 @@ lmdb_promote_alias(void *be, const char *alias)
 	    lmdb_body_promote_alias, &a);
 }
 
+/* ---- maintenance: expiry, key rotation, backup ------------------------ */
+
+struct lmdb_update {
+	struct lmdb_get	 g;
+	const uint8_t	*wrapped;	/* new wrapped key, or NULL */
+	int64_t		 expires;
+	int		 set_expires;
+};
+
+/* Rewrite one record with new fields; chunks and index are untouched
+ * (neither expires nor the wrapped key is in an index key). */
+static int
+lmdb_body_update(struct lmdb_store *s, MDB_txn *txn, void *arg)
+{
+	struct lmdb_update	*u = arg;
+	uint8_t			*rec = NULL;
+	size_t			 reclen;
+	MDB_val			 key, data;
+	int			 rc;
+
+	if ((rc = lmdb_load(s, txn, &u->g, "update message")) != 0)
+		return rc;
+	if (u->wrapped != NULL)
+		memcpy(u->g.m->wrapped_key, u->wrapped, ENVELOPE_WRAPPED_LEN);
+	if (u->set_expires)
+		u->g.m->expires = u->expires;
+	if (store_record_encode(u->g.m, &rec, &reclen) == -1) {
+		lmdb_log_id("update message", u->g.id,
+		    "cannot encode the record");
+		return LMDB_EBODY;
+	}
+	key.mv_size = MSGID_LEN;
+	key.mv_data = (void *)u->g.id;
+	data.mv_size = reclen;
+	data.mv_data = rec;
+	rc = mdb_put(txn, s->messages, &key, &data, 0);
+	free(rec);
+	return rc;
+}
+
+static int
+lmdb_update(void *be, struct lmdb_update *u)
+{
+	struct store_message	m;
+	int			status;
+
+	memset(&m, 0, sizeof(m));
+	u->g.m = &m;
+	status = lmdb_run(be, "update message", LMDB_WRITE, lmdb_body_update,
+	    u);
+	store_message_clear(&m);
+	return status;
+}
+
+static int
+lmdb_set_expires(void *be, const uint8_t id[MSGID_LEN], int64_t expires)
+{
+	struct lmdb_update	u = { .g = { .id = id }, .expires = expires,
+				    .set_expires = 1 };
+
+	return lmdb_update(be, &u);
+}
+
+static int
+lmdb_set_wrapped_key(void *be, const uint8_t id[MSGID_LEN],
+    const uint8_t *wrapped)
+{
+	struct lmdb_update	u = { .g = { .id = id }, .wrapped = wrapped };
+
+	return lmdb_update(be, &u);
+}
+
+/* 1 if dir has no entry but . and .., 0 if it has, -1 (errno). */
+static int
+lmdb_dir_empty(const char *dir)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 empty = 1;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+static int
+lmdb_fsync_path(const char *path, int flags)
+{
+	int	fd, rc;
+
+	if ((fd = open(path, flags | O_CLOEXEC)) == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/*
+ * mdb_env_copyfd2 with MDB_CP_COMPACT: one read transaction, so the copy
+ * is the store as of one commit, free pages left out.  Our own file
+ * descriptor, so that data.mdb is created 0600 and synced.  The copy's
+ * read transaction holds s->lock shared like any other (no resize of
+ * this process's map meanwhile); another process growing the map is
+ * adopted and the copy started again.
+ */
+static int
+lmdb_backup(void *be, const char *dest, char *err, size_t errlen)
+{
+	struct lmdb_store	*s = be;
+	struct stat		 sb;
+	char			 file[4096];
+	int			 fd = -1, rc = 0, attempt, created = 0, lrc;
+
+	if (stat(dest, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode)) {
+			snprintf(err, errlen, "%s: exists and is not a "
+			    "directory", dest);
+			return -1;
+		}
+		if ((rc = lmdb_dir_empty(dest)) == -1) {
+			snprintf(err, errlen, "%s: %s", dest, strerror(errno));
+			return -1;
+		}
+		if (rc == 0) {
+			snprintf(err, errlen, "%s: not empty", dest);
+			return -1;
+		}
+	} else if (errno != ENOENT || mkdir(dest, 0700) == -1) {
+		snprintf(err, errlen, "%s: %s", dest, strerror(errno));
+		return -1;
+	} else
+		created = 1;
+	if ((size_t)snprintf(file, sizeof(file), "%s/data.mdb", dest) >=
+	    sizeof(file)) {
+		snprintf(err, errlen, "%s: path too long", dest);
+		goto err;
+	}
+	if ((fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1) {
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		goto err;
+	}
+	for (attempt = 0; attempt < LMDB_MAX_ATTEMPTS; attempt++) {
+		if (ftruncate(fd, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1) {
+			snprintf(err, errlen, "%s: %s", file, strerror(errno));
+			goto err;
+		}
+		if ((lrc = pthread_rwlock_rdlock(&s->lock)) != 0) {
+			snprintf(err, errlen, "lock: %s", strerror(lrc));
+			goto err;
+		}
+		rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+		pthread_rwlock_unlock(&s->lock);
+		if (rc != MDB_MAP_RESIZED)
+			break;
+		if (lmdb_adopt(s) != STORE_OK)
+			break;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "copy to %s: %s", file, mdb_strerror(rc));
+		goto err;
+	}
+	if (fsync(fd) == -1) {
+		snprintf(err, errlen, "%s: fsync: %s", file, strerror(errno));
+		goto err;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		goto err;
+	}
+	fd = -1;
+	if (lmdb_fsync_path(dest, O_RDONLY | O_DIRECTORY) == -1) {
+		snprintf(err, errlen, "%s: fsync: %s", dest, strerror(errno));
+		goto err;
+	}
+	log_info("store: backup written to %s", dest);
+	return 0;
+err:
+	if (fd != -1) {
+		close(fd);
+		unlink(file);
+	}
+	if (created)
+		rmdir(dest);
+	return -1;
+}
 
 const struct store_ops store_lmdb_ops = {
 	.name = "lmdb",
@@ -2572,4 +2766,7 @@ const struct store_ops store_lmdb_ops = {
 	.list_aliases = lmdb_list_aliases,
 	.promote_alias = lmdb_promote_alias,
 	.stat = lmdb_stat,
+	.set_expires = lmdb_set_expires,
+	.set_wrapped_key = lmdb_set_wrapped_key,
+	.backup = lmdb_backup,
 };

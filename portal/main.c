@@ -29,6 +29,7 @@
 #include "masterkey.h"
 #include "password.h"
 #include "paths.h"
+#include "retention.h"
 #include "store.h"
 #include "template.h"
 #include "throttle.h"
@@ -37,6 +38,16 @@
 #define PORTAL_WORKERS		2
 #define PORTAL_MAX_JOBS		64
 #define PORTAL_PURGE_EVERY	300	/* seconds between session purges */
+#define PORTAL_RETENTION_EVERY	3600	/* seconds between retention runs */
+
+/* The hourly retention run (retention.h): on the worker pool, since it
+ * mails; one at a time. */
+struct portal_retention {
+	struct portal		*p;
+	struct retention_report	 report;
+	int			 rc;
+	int			 running;
+};
 
 static void
 usage(void)
@@ -72,6 +83,46 @@ portal_purge_cb(evutil_socket_t fd, short what, void *arg)
 		    removed);
 }
 
+static void
+portal_retention_work(void *arg)
+{
+	struct portal_retention	*r = arg;
+
+	r->rc = retention_run(r->p->store, r->p->cfg, r->p->mk, time(NULL),
+	    &r->report);
+}
+
+static void
+portal_retention_done(void *arg, int cancelled)
+{
+	struct portal_retention	*r = arg;
+	char			 line[512];
+
+	r->running = 0;
+	if (cancelled)
+		return;
+	retention_format(&r->report, line, sizeof(line));
+	if (r->rc == -1)
+		log_warnx("retention: %s", line);
+	else
+		log_info("retention: %s", line);
+}
+
+static void
+portal_retention_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct portal_retention	*r = arg;
+
+	if (r->running)
+		return;
+	if (workpool_submit(r->p->pool, portal_retention_work,
+	    portal_retention_done, r) == -1) {
+		log_warnx("retention: worker pool busy, next try in an hour");
+		return;
+	}
+	r->running = 1;
+}
+
 /* The mail templates render with sample values: a typo stops the start,
  * not a recipient's link. */
 static int
@@ -105,7 +156,7 @@ portal_check_templates(const struct config *cfg, char *err, size_t errlen)
 		}
 		free(out);
 	}
-	return 0;
+	return retention_check_template(cfg, err, errlen);
 }
 
 int
@@ -122,8 +173,10 @@ main(int argc, char *argv[])
 	struct password_list		*passwords = NULL;
 	struct store			*store;
 	struct throttle			*throttle;
-	struct event			*sigterm, *sigint, *purge;
+	struct event			*sigterm, *sigint, *purge, *retention;
+	struct portal_retention		 ret;
 	struct timeval			 every = { PORTAL_PURGE_EVERY, 0 };
+	struct timeval			 hourly = { PORTAL_RETENTION_EVERY, 0 };
 	const char			*conffile = SEALPOST_CONF_FILE;
 	char				 err[512], path[4096];
 	int				 ch, foreground = 0, check = 0, tls;
@@ -245,6 +298,11 @@ main(int argc, char *argv[])
 	if ((purge = event_new(base, -1, EV_PERSIST, portal_purge_cb,
 	    &portal)) == NULL || event_add(purge, &every) == -1)
 		fatalx("cannot start the session purge timer");
+	memset(&ret, 0, sizeof(ret));
+	ret.p = &portal;
+	if ((retention = event_new(base, -1, EV_PERSIST, portal_retention_cb,
+	    &ret)) == NULL || event_add(retention, &hourly) == -1)
+		fatalx("cannot start the retention timer");
 
 	log_info("sealpost %s portal starting: listen=%s port=%d tls=%s "
 	    "secure-cookies=%s common-passwords=%zu", SEALPOST_VERSION,
@@ -261,6 +319,7 @@ main(int argc, char *argv[])
 	http_server_free(srv);
 	http_router_free(router);
 	event_free(purge);
+	event_free(retention);
 	event_free(sigterm);
 	event_free(sigint);
 	event_base_free(base);

@@ -8,6 +8,7 @@
 #include "admin.h"
 #include "masterkey.h"
 #include "notify.h"
+#include "retention.h"
 #include "store.h"
 
 int
@@ -47,6 +48,9 @@ admin_check(struct admin *a, int argc, char **argv)
 		printf("master key: ok (%s, current key id %" PRIu32 ")\n",
 		    a->cfg.master_key_file, masterkey_current_id(mk));
 	if (notify_check_templates(a->cfg.templates_dir, err, sizeof(err)) == -1) {
+		printf("templates: PROBLEM: %s\n", err);
+		problems++;
+	} else if (retention_check_template(&a->cfg, err, sizeof(err)) == -1) {
 		printf("templates: PROBLEM: %s\n", err);
 		problems++;
 	} else

@@ -1,6 +1,10 @@
 /*
- * sealpost-admin [-c file] [--json] command ...
+ * sealpost-admin [-c file] [--json] command [--] ...
+ *
+ * Works on the store locally, beside the running daemons (LMDB allows
+ * that); see docs/operations.md "sealpost-admin".
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +21,26 @@ static const struct {
 	int		(*fn)(struct admin *, int, char **);
 	const char	*help;
 } commands[] = {
-	{ "keygen", admin_keygen, "keygen                 create the master key file" },
-	{ "check", admin_check, "check                  open store and key, report problems" },
-	{ "message", admin_message, "message list [--json]  list stored messages (metadata only)" },
+	{ "keygen", admin_keygen, "keygen                      create the master key file" },
+	{ "check", admin_check, "check                       open store and key, report problems" },
+	{ "message", admin_message, "message list                list stored messages (metadata only)\n"
+	    "  message show ID             one message's metadata and first opens\n"
+	    "  message revoke ID           recipients can no longer open it" },
+	{ "purge", admin_purge, "purge                       delete expired and revoked messages, send reminders" },
+	{ "account", admin_account, "account list                list accounts\n"
+	    "  account show ADDRESS        one account, its aliases and messages\n"
+	    "  account invite ADDRESS      let ADDRESS register\n"
+	    "  account disable ADDRESS     refuse logins, end its sessions\n"
+	    "  account enable ADDRESS      allow logins again\n"
+	    "  account delete ADDRESS      delete the account, its sessions and aliases\n"
+	    "  account reset ADDRESS       mail ADDRESS a password reset link" },
+	{ "alias", admin_alias, "alias add ALIAS MASTER      confirmed alias of MASTER's account\n"
+	    "  alias remove ALIAS          remove an alias\n"
+	    "  alias list MASTER           aliases of MASTER's account" },
+	{ "unsubscribe", admin_unsubscribe, "unsubscribe ADDRESS         no more notifications, no access to messages" },
+	{ "stats", admin_stats, "stats                       counts and store usage" },
+	{ "backup", admin_backup, "backup DEST                 consistent copy of the store into DEST" },
+	{ "rotate-key", admin_rotate_key, "rotate-key [--resume]       add a master key, re-wrap every data key" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -29,8 +50,8 @@ usage(void)
 {
 	size_t i;
 
-	fprintf(stderr, "usage: sealpost-admin [-c file] [--json] command ...\n"
-	    "commands:\n");
+	fprintf(stderr, "usage: sealpost-admin [-c file] [--json] command "
+	    "[--] ...\ncommands (--json for scripts where it applies):\n");
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(stderr, "  %s\n", commands[i].help);
 	exit(ADMIN_USAGE);
@@ -76,21 +97,29 @@ main(int argc, char *argv[])
 	const char	*conffile = SEALPOST_CONF_FILE;
 	char		 err[512];
 	char		**args;
-	int		 i, nargs = 0, rc;
+	int		 i, nargs = 0, rc, dashdash = 0;
 	size_t		 c;
 
 	memset(&a, 0, sizeof(a));
 	if ((args = calloc((size_t)argc + 1, sizeof(*args))) == NULL)
 		return ADMIN_SYSERR;
-	/* Options may appear anywhere: scripts write them at the end. */
+	/*
+	 * Options may appear anywhere: scripts write them at the end.  After
+	 * "--" everything is an argument (ids may start with '-'), except
+	 * --json, which no id or address can be.
+	 */
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-c") == 0) {
+		if (strcmp(argv[i], "--json") == 0)
+			a.json = 1;
+		else if (dashdash)
+			args[nargs++] = argv[i];
+		else if (strcmp(argv[i], "--") == 0)
+			dashdash = 1;
+		else if (strcmp(argv[i], "-c") == 0) {
 			if (++i == argc)
 				usage();
 			conffile = argv[i];
-		} else if (strcmp(argv[i], "--json") == 0)
-			a.json = 1;
-		else if (strcmp(argv[i], "-V") == 0) {
+		} else if (strcmp(argv[i], "-V") == 0) {
 			printf("sealpost %s\n", SEALPOST_VERSION);
 			free(args);
 			return ADMIN_OK;
@@ -117,6 +146,8 @@ main(int argc, char *argv[])
 		return ADMIN_USAGE;
 	}
 	log_init("sealpost-admin", 1, a.cfg.syslog_facility, a.cfg.log_level);
+	/* A sendmail that exits early must not kill us (mailer.h). */
+	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() == -1) {
 		fprintf(stderr, "sealpost-admin: libsodium failed to initialise\n");
 		rc = ADMIN_SYSERR;
