@@ -189,8 +189,11 @@ function watch(page, w) {
 		d.dismiss().catch(() => {});
 	});
 	page.on('console', (m) => {
-		if (m.type() === 'error')
-			w.consoleErrors.push(`${page.url()}: ${m.text()}`);
+		if (m.type() !== 'error')
+			return;
+		const at = m.location() && m.location().url;
+		w.consoleErrors.push(`${page.url()}: ${m.text()}` +
+		    (at && at !== page.url() ? ` (${at})` : ''));
 	});
 	page.on('pageerror', (e) => {
 		w.consoleErrors.push(`${page.url()}: uncaught ${e.message}`);
@@ -213,6 +216,67 @@ function watch(page, w) {
 /* Click, and wait for the navigation it starts to url. */
 async function clickTo(page, locator, url) {
 	await Promise.all([page.waitForURL(url), locator.click()]);
+}
+
+/* ------------------------------------------------------------ accounts */
+
+/*
+ * Register addr by clicks: Register -> the form -> the verification link
+ * mailed to addr (from the sink) -> set the password.  Leaves the page on
+ * "Your password is set".
+ */
+async function registerByClicks(page, w, addr, password) {
+	await page.goto(`${ORIGIN}/`);
+	const before = sinkLinks(addr, VERIFY_LINK).length;
+	await clickTo(page, page.getByRole('link', { name: 'Register' }),
+	    `${ORIGIN}/register`);
+	await page.getByLabel('Email address').fill(addr);
+	await page.getByRole('button', { name: /send/i }).click();
+	try {
+		await page.getByRole('heading', { name: /check your email/i })
+		    .waitFor({ timeout: 15000 });
+	} catch (e) {
+		throw new Error(`${addr}: after "Send the link" no "Check your ` +
+		    `email" page; the browser sent ${w.lastPost || 'no POST'}`);
+	}
+	ok(`${addr}: Register link -> form -> "Check your email"`);
+
+	const link = await waitSinkLink(addr, VERIFY_LINK, before, 90000,
+	    'verification mail');
+	ok(`${addr}: verification mail caught at the sink`);
+	const resp = await page.goto(link);
+	assert.equal(resp.status(), 200, 'GET the verification link');
+	await page.getByLabel('New password', { exact: true }).fill(password);
+	await page.getByLabel('New password again').fill(password);
+	await page.getByRole('button', { name: /set the password/i }).click();
+	try {
+		await page.getByRole('heading', { name: /password is set/i })
+		    .waitFor({ timeout: 15000 });
+	} catch (e) {
+		throw new Error(`${addr}: after "Set the password" no "Your ` +
+		    'password is set" page; the browser sent ' +
+		    `${w.lastPost || 'no POST'}`);
+	}
+	ok(`${addr}: the link opened the password form; password set`);
+}
+
+/* Log in with the form on / (from wherever the page is); ends on /inbox. */
+async function logIn(page, w, addr, password) {
+	if (new URL(page.url()).pathname !== '/' ||
+	    await page.getByLabel('Password').count() === 0)
+		await page.goto(`${ORIGIN}/`);
+	const email = page.getByLabel('Email address');
+	if ((await email.inputValue()) !== addr)
+		await email.fill(addr);
+	await page.getByLabel('Password').fill(password);
+	await page.getByRole('button', { name: 'Log in' }).click();
+	try {
+		await page.waitForURL(`${ORIGIN}/inbox`, { timeout: 15000 });
+	} catch (e) {
+		throw new Error(`${addr}: "Log in" did not lead to /inbox; the ` +
+		    `browser sent ${w.lastPost}`);
+	}
+	ok(`${addr}: logged in by the form: /inbox`);
 }
 
 /*
@@ -255,5 +319,5 @@ module.exports = {
 	chromium, env, ok, ORIGIN, SINK_DIR, SHOT_DIR, CHROMIUM, PHONE, DESKTOP,
 	LAUNCH_ARGS, sinkLinks, waitSinkLink, VERIFY_LINK, MESSAGE_LINK,
 	assertNoSidewaysScroll, shot, sameBytes, downloadSame, newWatch, watch,
-	clickTo, runParts, finish,
+	clickTo, registerByClicks, logIn, runParts, finish,
 };

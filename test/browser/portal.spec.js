@@ -49,8 +49,8 @@ const os = require('node:os');
 const path = require('node:path');
 const {
 	chromium, env, ok, ORIGIN, SHOT_DIR, CHROMIUM, PHONE, DESKTOP,
-	LAUNCH_ARGS, sinkLinks, waitSinkLink, VERIFY_LINK, shot, sameBytes,
-	newWatch, watch, clickTo, runParts, finish,
+	LAUNCH_ARGS, shot, sameBytes, newWatch, watch, clickTo, registerByClicks,
+	logIn, runParts, finish,
 } = require('./lib.js');
 
 const USER = env('USER_EMAIL');
@@ -201,50 +201,9 @@ async function partHostileHtml(context, page) {
 /* (a) alice, by clicks. */
 async function partRegisterAndRead(context, page) {
 	await context.clearCookies();
-	await page.goto(`${ORIGIN}/`);
-	const before = sinkLinks(USER, VERIFY_LINK).length;
-	await clickTo(page, page.getByRole('link', { name: 'Register' }),
-	    `${ORIGIN}/register`);
-	await page.getByLabel('Email address').fill(USER);
-	await page.getByRole('button', { name: /send/i }).click();
-	try {
-		await page.getByRole('heading', { name: /check your email/i })
-		    .waitFor({ timeout: 15000 });
-	} catch (e) {
-		throw new Error('after "Send the link" no "Check your email" page; ' +
-		    `the browser sent ${seen.lastPost || 'no POST'}`);
-	}
-	ok('Register link -> form -> "Check your email"');
-
-	const link = await waitSinkLink(USER, VERIFY_LINK, before, 90000,
-	    'verification mail');
-	ok('verification mail caught at the sink');
-	const resp = await page.goto(link);
-	assert.equal(resp.status(), 200, 'GET the verification link');
-	await page.getByLabel('New password', { exact: true }).fill(PASSWORD);
-	await page.getByLabel('New password again').fill(PASSWORD);
-	await page.getByRole('button', { name: /set the password/i }).click();
-	try {
-		await page.getByRole('heading', { name: /password is set/i })
-		    .waitFor({ timeout: 15000 });
-	} catch (e) {
-		throw new Error('after "Set the password" no "Your password is ' +
-		    `set" page; the browser sent ${seen.lastPost || 'no POST'}`);
-	}
-	ok('the link opened the password form; password set');
-
+	await registerByClicks(page, seen, USER, PASSWORD);
 	await clickTo(page, page.getByRole('link', { name: /log in/i }), `${ORIGIN}/`);
-	const email = page.getByLabel('Email address');
-	if ((await email.inputValue()) !== USER)
-		await email.fill(USER);
-	await page.getByLabel('Password').fill(PASSWORD);
-	await page.getByRole('button', { name: 'Log in' }).click();
-	try {
-		await page.waitForURL(`${ORIGIN}/inbox`, { timeout: 15000 });
-	} catch (e) {
-		throw new Error(`"Log in" did not lead to /inbox; the browser sent ${seen.lastPost}`);
-	}
-	ok('logged in: /inbox');
+	await logIn(page, seen, USER, PASSWORD);
 
 	await clickTo(page, page.getByRole('link', { name: MSG_SUBJECT }),
 	    `${ORIGIN}/m/${MSG_ID}`);
