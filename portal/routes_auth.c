@@ -37,7 +37,7 @@
 #include "throttle.h"
 #include "workpool.h"
 
-#define ADDRESS_MAX		254
+#define ADDRESS_MAX		AUTH_ADDRESS_MAX
 #define AUTH_FORM_MAX_BODY	(16 * 1024)
 #define EMAIL_COOKIE_AGE	(365L * 86400)
 #define PWHASH_OPS		crypto_pwhash_OPSLIMIT_INTERACTIVE
@@ -76,45 +76,6 @@ static time_t
 now_of(const struct portal *p)
 {
 	return p->now != NULL ? p->now() : time(NULL);
-}
-
-/*
- * Trim, lowercase (ASCII) and check an address typed into a form: one
- * '@' with something on both sides, no blanks, controls or characters
- * that would need quoting.  -1 if it is not one.
- */
-static int
-email_normalize(const char *in, char out[ADDRESS_MAX + 1])
-{
-	const char	*s, *e, *at = NULL;
-	size_t		 n, i;
-	unsigned char	 c;
-
-	if (in == NULL)
-		return -1;
-	for (s = in; *s == ' ' || *s == '\t'; s++)
-		;
-	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t' ||
-	    e[-1] == '\r' || e[-1] == '\n'); e--)
-		;
-	n = e - s;
-	if (n < 3 || n > ADDRESS_MAX || s[0] == '-')
-		return -1;
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c <= 0x20 || c == 0x7f || strchr("<>()[],;:\"\\", c) != NULL)
-			return -1;
-		if (c == '@') {
-			if (at != NULL)
-				return -1;
-			at = s + i;
-		}
-		out[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
-	}
-	out[n] = '\0';
-	if (at == NULL || at == s || at == e - 1)
-		return -1;
-	return 0;
 }
 
 /* The remembered address: percent-encoded in a cookie. */
@@ -178,7 +139,7 @@ email_cookie_get(const struct portal *p, const struct http_request *req,
 	dec[o] = '\0';
 	if (!http_utf8_valid((const unsigned char *)dec, o))
 		return -1;
-	return email_normalize(dec, out);
+	return auth_address_normalize(dec, out);
 }
 
 static int
@@ -547,7 +508,7 @@ handle_login(struct http_request *req, struct http_response *resp, void *arg)
 	email = http_form_get(form, "email");
 	pw = http_form_get(form, "password");
 	pwlen = pw != NULL ? strlen(pw) : 0;
-	if (email_normalize(email, addr) == -1 || pwlen == 0 ||
+	if (auth_address_normalize(email, addr) == -1 || pwlen == 0 ||
 	    pwlen > PASSWORD_MAX_BYTES) {
 		render_login(p, resp, 400, pre, email, 0, LOGIN_FAILED_TEXT,
 		    NULL);
@@ -875,7 +836,7 @@ handle_email_post(struct http_request *req, struct http_response *resp,
 	}
 	(void)auth_cookie_get(p, req, AUTH_COOKIE_PRE, pre, sizeof(pre));
 	email = http_form_get(form, "email");
-	if (email_normalize(email, addr) == -1) {
+	if (auth_address_normalize(email, addr) == -1) {
 		render_email_form(resp, 400, kind, pre, email,
 		    "Enter a valid email address, like name@example.com.");
 		goto done;
