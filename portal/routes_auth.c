@@ -29,11 +29,11 @@
 #include "http_form.h"
 #include "http_router.h"
 #include "log.h"
+#include "mail_link.h"
 #include "mailer.h"
 #include "page.h"
 #include "password.h"
 #include "store.h"
-#include "template.h"
 #include "throttle.h"
 #include "workpool.h"
 
@@ -671,6 +671,7 @@ static int
 link_allowed(struct mail_job *j)
 {
 	struct store_account	a;
+	struct store_alias	al;
 	int			st, found = 0;
 
 	st = store_get_account(j->p->store, j->address, &a);
@@ -686,6 +687,15 @@ link_allowed(struct mail_job *j)
 	}
 	if (j->kind == LINK_RESET)
 		return 0;
+	/* A confirmed alias receives into its master's account; it gets
+	 * no account of its own. */
+	if ((st = store_get_alias(j->p->store, j->address, &al)) == STORE_OK) {
+		found = al.status != STORE_ALIAS_CONFIRMED;
+		store_alias_clear(&al);
+		if (!found)
+			return 0;
+	} else if (st != STORE_NOTFOUND)
+		return -1;
 	/* Invited: an internal address, or a recipient of a stored
 	 * secure message. */
 	if (config_is_internal(j->p->cfg, j->address))
@@ -697,40 +707,13 @@ link_allowed(struct mail_job *j)
 	return found;
 }
 
-/* Render a mail template with the usual variables; caller frees. */
-static char *
-mail_render(const struct config *cfg, const char *name, const char *address,
-    const char *link, uint64_t lifetime, char *err, size_t errlen)
-{
-	struct template_var	 vars[4];
-	char			 life[64], *text, *out;
-
-	auth_format_duration(lifetime, life, sizeof(life));
-	vars[0] = (struct template_var){ "address", address };
-	vars[1] = (struct template_var){ "portal_url", cfg->portal_url };
-	vars[2] = (struct template_var){ "link", link != NULL ? link : "" };
-	vars[3] = (struct template_var){ "lifetime", life };
-	if ((text = template_read(cfg->templates_dir, name, err,
-	    errlen)) == NULL)
-		return NULL;
-	out = template_render(text, vars, 4, TEMPLATE_ESCAPE_NONE, err,
-	    errlen);
-	free(text);
-	return out;
-}
-
 static void
 mail_work(void *arg)
 {
 	struct mail_job		*j = arg;
 	const struct link_info	*li = &link_info[j->kind];
-	const struct config	*cfg = j->p->cfg;
-	struct store_token	 t;
-	char			 hex[AUTH_TOKEN_HEX + 1], *link = NULL;
-	char			*body = NULL, err[256];
-	uint64_t		 lifetime;
-	size_t			 ulen, linklen;
-	int			 allowed, st;
+	struct mail_link	 l;
+	int			 allowed;
 
 	if (!j->send)
 		return;
@@ -744,54 +727,18 @@ mail_work(void *arg)
 		    "no account");
 		return;
 	}
-	lifetime = j->kind == LINK_VERIFY ? cfg->verify_link_lifetime :
-	    cfg->reset_link_lifetime;
-	memset(&t, 0, sizeof(t));
-	auth_token_new(hex, t.key);
-	t.kind = li->token_kind;
-	t.address = j->address;
-	t.data = "";
-	t.expires = now_of(j->p) + (int64_t)lifetime;
-	/* Only the newest link of a kind works. */
-	st = store_delete_tokens(j->p->store, j->address, li->token_kind);
-	if ((st != STORE_OK && st != STORE_NOTFOUND) ||
-	    (st = store_put_token(j->p->store, &t)) != STORE_OK) {
-		log_warnx("%s no %s link sent: %s", j->id, li->what,
-		    store_strerror(st));
-		goto done;
-	}
-	ulen = strlen(cfg->portal_url);
-	while (ulen > 0 && cfg->portal_url[ulen - 1] == '/')
-		ulen--;
-	linklen = ulen + strlen(li->path) + strlen("?token=") +
-	    AUTH_TOKEN_HEX + 1;
-	if ((link = malloc(linklen)) == NULL)
-		goto done;
-	snprintf(link, linklen, "%.*s%s?token=%s", (int)ulen, cfg->portal_url,
-	    li->path, hex);
-	if ((body = mail_render(cfg, li->template, j->address, link, lifetime,
-	    err, sizeof(err))) == NULL) {
-		log_warnx("%s no %s link sent: %s: %s", j->id, li->what,
-		    li->template, err);
-		goto done;
-	}
-	if (mailer_send(cfg, j->address, li->subject, body, err,
-	    sizeof(err)) == -1)
-		log_warnx("%s %s link to %s not sent: %s", j->id, li->what,
-		    j->address, err);
-	else
-		log_info("%s %s link sent to %s", j->id, li->what, j->address);
-done:
-	sodium_memzero(hex, sizeof(hex));
-	sodium_memzero(&t, sizeof(t));
-	if (link != NULL) {
-		sodium_memzero(link, strlen(link));
-		free(link);
-	}
-	if (body != NULL) {
-		sodium_memzero(body, strlen(body));
-		free(body);
-	}
+	memset(&l, 0, sizeof(l));
+	l.token_kind = li->token_kind;
+	l.address = j->address;
+	l.path = li->path;
+	l.template = li->template;
+	l.subject = li->subject;
+	l.what = li->what;
+	l.lifetime = j->kind == LINK_VERIFY ? j->p->cfg->verify_link_lifetime :
+	    j->p->cfg->reset_link_lifetime;
+	/* Failures are logged; the request had its neutral answer. */
+	if (mail_link_send(j->p, j->id, &l) == -1)
+		return;
 }
 
 static void
@@ -938,7 +885,7 @@ password_changed_mail(struct password_job *j)
 	char	*body, err[256];
 
 	if ((body = mail_render(j->p->cfg, "password-changed.txt", j->address,
-	    NULL, 0, err, sizeof(err))) == NULL) {
+	    NULL, NULL, 0, err, sizeof(err))) == NULL) {
 		log_warnx("%s password-changed mail not sent: %s", j->req->id,
 		    err);
 		return;
