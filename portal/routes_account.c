@@ -561,14 +561,16 @@ alias_add(struct http_request *req, struct http_response *resp,
 	j->resp = resp;
 	j->merge = merge;
 	snprintf(j->alias, sizeof(j->alias), "%s", addr);
+	/* The job owns the user from here, unless it cannot start. */
+	j->user = *user;
+	memset(user, 0, sizeof(*user));
 	if (workpool_submit(p->pool, alias_work, alias_done, j) == -1) {
+		*user = j->user;
+		memset(&j->user, 0, sizeof(j->user));
 		log_warnx("%s worker pool full", req->id);
 		render_busy(resp, user);
 		goto done;
 	}
-	/* The job owns the user from here. */
-	j->user = *user;
-	memset(user, 0, sizeof(*user));
 	j = NULL;
 	rc = HTTP_HANDLER_ASYNC;
 	goto done;
