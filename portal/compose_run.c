@@ -173,8 +173,8 @@ step_original(struct compose_ctx *c)
 		    store_strerror(st));
 		return STEP_FAILED;
 	}
-	if ((!msg_is_recipient(&c->meta, job->user.address) &&
-	    !msg_is_sender(&c->meta, job->user.address)) ||
+	if ((msg_user_recipient(&c->meta, &job->user) == NULL &&
+	    msg_user_sender(&c->meta, &job->user) == NULL) ||
 	    c->meta.expires < msg_now(job->p)) {
 		msg_not_found(job->resp, &job->user);
 		return STEP_ANSWERED;
@@ -738,8 +738,7 @@ step_notify(struct compose_ctx *c)
 	if ((msg = notice_message(c, &nb, subject)) == NULL)
 		goto fail;
 	for (i = 0; i < c->created.nrecipients; i++)
-		if (strcasecmp(c->created.recipients[i],
-		    job->user.address) != 0 &&
+		if (!auth_user_has(&job->user, c->created.recipients[i]) &&
 		    !notice_unwanted(c, c->created.recipients[i]))
 			(void)notice_send(c, msg, c->created.recipients[i]);
 	goto done;

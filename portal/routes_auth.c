@@ -29,15 +29,15 @@
 #include "http_form.h"
 #include "http_router.h"
 #include "log.h"
+#include "mail_link.h"
 #include "mailer.h"
 #include "page.h"
 #include "password.h"
 #include "store.h"
-#include "template.h"
 #include "throttle.h"
 #include "workpool.h"
 
-#define ADDRESS_MAX		254
+#define ADDRESS_MAX		AUTH_ADDRESS_MAX
 #define AUTH_FORM_MAX_BODY	(16 * 1024)
 #define EMAIL_COOKIE_AGE	(365L * 86400)
 #define PWHASH_OPS		crypto_pwhash_OPSLIMIT_INTERACTIVE
@@ -76,45 +76,6 @@ static time_t
 now_of(const struct portal *p)
 {
 	return p->now != NULL ? p->now() : time(NULL);
-}
-
-/*
- * Trim, lowercase (ASCII) and check an address typed into a form: one
- * '@' with something on both sides, no blanks, controls or characters
- * that would need quoting.  -1 if it is not one.
- */
-static int
-email_normalize(const char *in, char out[ADDRESS_MAX + 1])
-{
-	const char	*s, *e, *at = NULL;
-	size_t		 n, i;
-	unsigned char	 c;
-
-	if (in == NULL)
-		return -1;
-	for (s = in; *s == ' ' || *s == '\t'; s++)
-		;
-	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t' ||
-	    e[-1] == '\r' || e[-1] == '\n'); e--)
-		;
-	n = e - s;
-	if (n < 3 || n > ADDRESS_MAX || s[0] == '-')
-		return -1;
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c <= 0x20 || c == 0x7f || strchr("<>()[],;:\"\\", c) != NULL)
-			return -1;
-		if (c == '@') {
-			if (at != NULL)
-				return -1;
-			at = s + i;
-		}
-		out[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
-	}
-	out[n] = '\0';
-	if (at == NULL || at == s || at == e - 1)
-		return -1;
-	return 0;
 }
 
 /* The remembered address: percent-encoded in a cookie. */
@@ -178,7 +139,7 @@ email_cookie_get(const struct portal *p, const struct http_request *req,
 	dec[o] = '\0';
 	if (!http_utf8_valid((const unsigned char *)dec, o))
 		return -1;
-	return email_normalize(dec, out);
+	return auth_address_normalize(dec, out);
 }
 
 static int
@@ -547,7 +508,7 @@ handle_login(struct http_request *req, struct http_response *resp, void *arg)
 	email = http_form_get(form, "email");
 	pw = http_form_get(form, "password");
 	pwlen = pw != NULL ? strlen(pw) : 0;
-	if (email_normalize(email, addr) == -1 || pwlen == 0 ||
+	if (auth_address_normalize(email, addr) == -1 || pwlen == 0 ||
 	    pwlen > PASSWORD_MAX_BYTES) {
 		render_login(p, resp, 400, pre, email, 0, LOGIN_FAILED_TEXT,
 		    NULL);
@@ -710,6 +671,7 @@ static int
 link_allowed(struct mail_job *j)
 {
 	struct store_account	a;
+	struct store_alias	al;
 	int			st, found = 0;
 
 	st = store_get_account(j->p->store, j->address, &a);
@@ -725,6 +687,15 @@ link_allowed(struct mail_job *j)
 	}
 	if (j->kind == LINK_RESET)
 		return 0;
+	/* A confirmed alias receives into its master's account; it gets
+	 * no account of its own. */
+	if ((st = store_get_alias(j->p->store, j->address, &al)) == STORE_OK) {
+		found = al.status != STORE_ALIAS_CONFIRMED;
+		store_alias_clear(&al);
+		if (!found)
+			return 0;
+	} else if (st != STORE_NOTFOUND)
+		return -1;
 	/* Invited: an internal address, or a recipient of a stored
 	 * secure message. */
 	if (config_is_internal(j->p->cfg, j->address))
@@ -736,40 +707,13 @@ link_allowed(struct mail_job *j)
 	return found;
 }
 
-/* Render a mail template with the usual variables; caller frees. */
-static char *
-mail_render(const struct config *cfg, const char *name, const char *address,
-    const char *link, uint64_t lifetime, char *err, size_t errlen)
-{
-	struct template_var	 vars[4];
-	char			 life[64], *text, *out;
-
-	auth_format_duration(lifetime, life, sizeof(life));
-	vars[0] = (struct template_var){ "address", address };
-	vars[1] = (struct template_var){ "portal_url", cfg->portal_url };
-	vars[2] = (struct template_var){ "link", link != NULL ? link : "" };
-	vars[3] = (struct template_var){ "lifetime", life };
-	if ((text = template_read(cfg->templates_dir, name, err,
-	    errlen)) == NULL)
-		return NULL;
-	out = template_render(text, vars, 4, TEMPLATE_ESCAPE_NONE, err,
-	    errlen);
-	free(text);
-	return out;
-}
-
 static void
 mail_work(void *arg)
 {
 	struct mail_job		*j = arg;
 	const struct link_info	*li = &link_info[j->kind];
-	const struct config	*cfg = j->p->cfg;
-	struct store_token	 t;
-	char			 hex[AUTH_TOKEN_HEX + 1], *link = NULL;
-	char			*body = NULL, err[256];
-	uint64_t		 lifetime;
-	size_t			 ulen, linklen;
-	int			 allowed, st;
+	struct mail_link	 l;
+	int			 allowed;
 
 	if (!j->send)
 		return;
@@ -783,54 +727,18 @@ mail_work(void *arg)
 		    "no account");
 		return;
 	}
-	lifetime = j->kind == LINK_VERIFY ? cfg->verify_link_lifetime :
-	    cfg->reset_link_lifetime;
-	memset(&t, 0, sizeof(t));
-	auth_token_new(hex, t.key);
-	t.kind = li->token_kind;
-	t.address = j->address;
-	t.data = "";
-	t.expires = now_of(j->p) + (int64_t)lifetime;
-	/* Only the newest link of a kind works. */
-	st = store_delete_tokens(j->p->store, j->address, li->token_kind);
-	if ((st != STORE_OK && st != STORE_NOTFOUND) ||
-	    (st = store_put_token(j->p->store, &t)) != STORE_OK) {
-		log_warnx("%s no %s link sent: %s", j->id, li->what,
-		    store_strerror(st));
-		goto done;
-	}
-	ulen = strlen(cfg->portal_url);
-	while (ulen > 0 && cfg->portal_url[ulen - 1] == '/')
-		ulen--;
-	linklen = ulen + strlen(li->path) + strlen("?token=") +
-	    AUTH_TOKEN_HEX + 1;
-	if ((link = malloc(linklen)) == NULL)
-		goto done;
-	snprintf(link, linklen, "%.*s%s?token=%s", (int)ulen, cfg->portal_url,
-	    li->path, hex);
-	if ((body = mail_render(cfg, li->template, j->address, link, lifetime,
-	    err, sizeof(err))) == NULL) {
-		log_warnx("%s no %s link sent: %s: %s", j->id, li->what,
-		    li->template, err);
-		goto done;
-	}
-	if (mailer_send(cfg, j->address, li->subject, body, err,
-	    sizeof(err)) == -1)
-		log_warnx("%s %s link to %s not sent: %s", j->id, li->what,
-		    j->address, err);
-	else
-		log_info("%s %s link sent to %s", j->id, li->what, j->address);
-done:
-	sodium_memzero(hex, sizeof(hex));
-	sodium_memzero(&t, sizeof(t));
-	if (link != NULL) {
-		sodium_memzero(link, strlen(link));
-		free(link);
-	}
-	if (body != NULL) {
-		sodium_memzero(body, strlen(body));
-		free(body);
-	}
+	memset(&l, 0, sizeof(l));
+	l.token_kind = li->token_kind;
+	l.address = j->address;
+	l.path = li->path;
+	l.template = li->template;
+	l.subject = li->subject;
+	l.what = li->what;
+	l.lifetime = j->kind == LINK_VERIFY ? j->p->cfg->verify_link_lifetime :
+	    j->p->cfg->reset_link_lifetime;
+	/* Failures are logged; the request had its neutral answer. */
+	if (mail_link_send(j->p, j->id, &l) == -1)
+		return;
 }
 
 static void
@@ -875,7 +783,7 @@ handle_email_post(struct http_request *req, struct http_response *resp,
 	}
 	(void)auth_cookie_get(p, req, AUTH_COOKIE_PRE, pre, sizeof(pre));
 	email = http_form_get(form, "email");
-	if (email_normalize(email, addr) == -1) {
+	if (auth_address_normalize(email, addr) == -1) {
 		render_email_form(resp, 400, kind, pre, email,
 		    "Enter a valid email address, like name@example.com.");
 		goto done;
@@ -977,7 +885,7 @@ password_changed_mail(struct password_job *j)
 	char	*body, err[256];
 
 	if ((body = mail_render(j->p->cfg, "password-changed.txt", j->address,
-	    NULL, 0, err, sizeof(err))) == NULL) {
+	    NULL, NULL, 0, err, sizeof(err))) == NULL) {
 		log_warnx("%s password-changed mail not sent: %s", j->req->id,
 		    err);
 		return;
