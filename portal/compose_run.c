@@ -220,6 +220,18 @@ step_addresses(struct compose_ctx *c)
 	}
 	if (c->nto + c->ncc == 0)
 		return answer_form(c, 400, "Add at least one recipient.");
+	/* Nobody reads it, and in reject mode the milter would refuse the
+	 * notification: say so now rather than bounce later. */
+	for (i = 0; i < c->nto + c->ncc; i++) {
+		const char *a = i < c->nto ? c->to[i] : c->cc[i - c->nto];
+
+		if (strcasecmp(a, job->p->cfg->noreply_address) != 0)
+			continue;
+		snprintf(text, sizeof(text), "%s is the portal's do-not-reply "
+		    "address: nobody reads it. Remove it and write to the "
+		    "people themselves.", a);
+		return answer_form(c, 400, text);
+	}
 	if (c->nto + c->ncc > MESSAGE_CREATE_MAX_RCPTS) {
 		snprintf(text, sizeof(text), "A message can have at most %d "
 		    "recipients.", MESSAGE_CREATE_MAX_RCPTS);
