@@ -487,7 +487,7 @@ alias_add(struct http_request *req, struct http_response *resp,
 	struct store_alias	 al;
 	struct store_account	 a;
 	const char		*why;
-	char			 text[512];
+	char			 text[768];
 	time_t			 now = now_of(p);
 	size_t			 pwlen = pw != NULL ? strlen(pw) : 0;
 	int			 st, merge = 0, rc = HTTP_HANDLER_DONE, others;
