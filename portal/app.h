@@ -38,5 +38,7 @@ int	auth_routes_add(struct http_router *r, struct portal *p);
 int	msg_routes_add(struct http_router *r, struct portal *p);
 /* routes_compose.c: reply, reply all, forward, compose, revoke. */
 int	compose_routes_add(struct http_router *r, struct portal *p);
+/* routes_unsubscribe.c: GET and POST /unsubscribe. */
+int	unsubscribe_routes_add(struct http_router *r, struct portal *p);
 
 #endif
