@@ -535,7 +535,8 @@ test_logged_in(void **state)
 	assert_string_equal(cleared, "");
 	pt_response_free(&r);
 	assert_true(unsubscribed(GUEST));
-	snprintf(sid, sizeof(sid), "%s", cookie + strlen("sealpost="));
+	assert_int_equal(strlen(cookie), strlen("sealpost=") + AUTH_TOKEN_HEX);
+	memcpy(sid, cookie + strlen("sealpost="), sizeof(sid));
 	assert_int_equal(auth_token_key(sid, key), 0);
 	assert_int_equal(store_get_session(F.st, key, &s), STORE_NOTFOUND);
 
