@@ -191,7 +191,7 @@ render_done(struct http_response *resp, const char *address)
 	page_text(resp, address);
 	page_printf(resp, "</strong> will receive no more notifications of "
 	    "secure messages, and the messages it received can no longer be "
-	    "opened here. You have been logged out.</p>\n<p>If this was a "
+	    "opened here, and its sessions have ended.</p>\n<p>If this was a "
 	    "mistake, ask the administrator of this service to re-enable "
 	    "your address.</p>\n");
 	page_end(resp);
@@ -211,12 +211,15 @@ render_alias(struct http_response *resp, const char *address)
 }
 
 /*
- * Unsubscribe address, end the request's session cookie, answer.
- * how is for the log line.
+ * Unsubscribe address and answer; how is for the log line.  With
+ * end_cookie (the request's own session was that account's) the cookie
+ * is cleared too; a link confirmed from another account's browser
+ * leaves that account logged in.
  */
 static int
 unsubscribe_now(struct portal *p, struct http_request *req,
-    struct http_response *resp, const char *address, const char *how)
+    struct http_response *resp, const char *address, const char *how,
+    int end_cookie)
 {
 	struct unsubscribe_result	res;
 	int				st;
@@ -239,7 +242,7 @@ unsubscribe_now(struct portal *p, struct http_request *req,
 		return HTTP_HANDLER_ERROR;
 	}
 	/* Its sessions are gone; the cookie of this one goes too. */
-	if (auth_session_end(p, req, resp) == -1)
+	if (end_cookie && auth_session_end(p, req, resp) == -1)
 		return HTTP_HANDLER_ERROR;
 	render_done(resp, address);
 	return HTTP_HANDLER_DONE;
@@ -327,7 +330,7 @@ unsub_post_token(struct http_request *req, struct http_response *resp,
 		    store_strerror(st));
 		return HTTP_HANDLER_ERROR;
 	}
-	rc = unsubscribe_now(p, req, resp, t.address, "link");
+	rc = unsubscribe_now(p, req, resp, t.address, "link", 0);
 	store_token_clear(&t);
 	return rc;
 }
@@ -398,7 +401,7 @@ unsub_post(struct http_request *req, struct http_response *resp,
 		rc = HTTP_HANDLER_DONE;
 		goto done;
 	}
-	rc = unsubscribe_now(p, req, resp, user.address, "portal");
+	rc = unsubscribe_now(p, req, resp, user.address, "portal", 1);
 done:
 	auth_user_clear(&user);
 	http_form_free(form);

@@ -587,6 +587,9 @@ test_link(void **state)
 	struct store_account	 a;
 	char			 tok[AUTH_TOKEN_HEX + 1], target[128], pre[80];
 	char			 body[256], id[MSGID_STRLEN + 1], *mail;
+	char			 sid[AUTH_TOKEN_HEX + 1], cookies[256];
+	struct store_session	 s;
+	uint8_t			 key[STORE_KEY_LEN];
 
 	put_message(GUEST, id);
 
@@ -666,11 +669,22 @@ test_link(void **state)
 	pt_response_free(&r);
 	assert_false(unsubscribed(GUEST));
 
-	/* Confirmed: an account record without a password, unsubscribed. */
-	assert_int_equal(http("POST", "/unsubscribe", "sealpost-pre=" PRE,
-	    body, NULL, &r), 200);
+	/* Confirmed (from a browser where another account is logged in):
+	 * an account record without a password, unsubscribed; the other
+	 * account stays logged in. */
+	put_account("carol@corp.example", GOOD_PW);
+	assert_int_equal(auth_session_new(&F.portal, "carol@corp.example",
+	    "127.0.0.1", sid), 0);
+	snprintf(cookies, sizeof(cookies), "sealpost=%s; sealpost-pre=" PRE,
+	    sid);
+	assert_int_equal(http("POST", "/unsubscribe", cookies, body, NULL,
+	    &r), 200);
 	assert_has(&r, "You are unsubscribed");
+	assert_int_equal(set_cookie(&r, "sealpost", pre, sizeof(pre)), -1);
 	pt_response_free(&r);
+	assert_int_equal(auth_token_key(sid, key), 0);
+	assert_int_equal(store_get_session(F.st, key, &s), STORE_OK);
+	store_session_clear(&s);
 	assert_int_equal(store_get_account(F.st, GUEST, &a), STORE_OK);
 	assert_true(a.flags & STORE_ACCOUNT_UNSUBSCRIBED);
 	assert_string_equal(a.password_hash, "");
