@@ -40,5 +40,7 @@ int	msg_routes_add(struct http_router *r, struct portal *p);
 int	compose_routes_add(struct http_router *r, struct portal *p);
 /* routes_account.c: the account page and aliases. */
 int	account_routes_add(struct http_router *r, struct portal *p);
+/* routes_unsubscribe.c: GET and POST /unsubscribe. */
+int	unsubscribe_routes_add(struct http_router *r, struct portal *p);
 
 #endif

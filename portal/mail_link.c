@@ -16,27 +16,45 @@
 #include "store.h"
 #include "template.h"
 
+/* portal_url's length without trailing slashes. */
+static int
+url_base_len(const char *url)
+{
+	size_t	n = strlen(url);
+
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	return (int)n;
+}
+
 char *
 mail_render(const struct config *cfg, const char *name, const char *address,
     const char *account, const char *link, uint64_t lifetime, char *err,
     size_t errlen)
 {
-	struct template_var	 vars[5];
-	char			 life[64], *text, *out;
+	struct template_var	 vars[6];
+	char			 life[64], *text, *out = NULL, *unsub = NULL;
 
 	auth_format_duration(lifetime, life, sizeof(life));
+	if (asprintf(&unsub, "%.*s/unsubscribe", url_base_len(cfg->portal_url),
+	    cfg->portal_url) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	vars[0] = (struct template_var){ "address", address };
 	vars[1] = (struct template_var){ "portal_url", cfg->portal_url };
 	vars[2] = (struct template_var){ "link", link != NULL ? link : "" };
 	vars[3] = (struct template_var){ "lifetime", life };
 	vars[4] = (struct template_var){ "account",
 	    account != NULL ? account : "" };
+	vars[5] = (struct template_var){ "unsubscribe_link", unsub };
 	if ((text = template_read(cfg->templates_dir, name, err,
-	    errlen)) == NULL)
-		return NULL;
-	out = template_render(text, vars, 5, TEMPLATE_ESCAPE_NONE, err,
-	    errlen);
-	free(text);
+	    errlen)) != NULL) {
+		out = template_render(text, vars, 6, TEMPLATE_ESCAPE_NONE, err,
+		    errlen);
+		free(text);
+	}
+	free(unsub);
 	return out;
 }
 
@@ -66,9 +84,7 @@ mail_link_send(struct portal *p, const char *reqid,
 		    store_strerror(st));
 		goto done;
 	}
-	ulen = strlen(cfg->portal_url);
-	while (ulen > 0 && cfg->portal_url[ulen - 1] == '/')
-		ulen--;
+	ulen = (size_t)url_base_len(cfg->portal_url);
 	linklen = ulen + strlen(l->path) + strlen("?token=") +
 	    AUTH_TOKEN_HEX + 1;
 	if ((link = malloc(linklen)) == NULL)

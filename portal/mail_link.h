@@ -37,8 +37,8 @@ int	mail_link_send(struct portal *p, const char *reqid,
 
 /*
  * Render templates_dir/name with {{address}}, {{account}},
- * {{portal_url}}, {{link}} and {{lifetime}} (account and link may be
- * NULL: empty).  Malloc'd, caller frees; NULL with err.
+ * {{portal_url}}, {{link}}, {{lifetime}} and {{unsubscribe_link}}
+ * (account and link may be NULL: empty).  Malloc'd, caller frees; NULL with err.
  */
 char	*mail_render(const struct config *cfg, const char *name,
 	    const char *address, const char *account, const char *link,

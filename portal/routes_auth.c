@@ -28,16 +28,17 @@
 #include "http.h"
 #include "http_form.h"
 #include "http_router.h"
+#include "link.h"
 #include "log.h"
 #include "mail_link.h"
 #include "mailer.h"
 #include "page.h"
+#include "page_form.h"
 #include "password.h"
 #include "store.h"
 #include "throttle.h"
 #include "workpool.h"
 
-#define ADDRESS_MAX		AUTH_ADDRESS_MAX
 #define AUTH_FORM_MAX_BODY	(16 * 1024)
 #define EMAIL_COOKIE_AGE	(365L * 86400)
 #define PWHASH_OPS		crypto_pwhash_OPSLIMIT_INTERACTIVE
@@ -52,19 +53,19 @@ enum link_kind {
 	LINK_RESET,
 };
 
-static const struct link_info {
-	int		 token_kind;	/* enum store_token_kind */
-	const char	*path;		/* the link's path */
-	const char	*template;	/* mail body */
-	const char	*subject;
-	const char	*what;		/* for logs */
-} link_info[] = {
+static int	verify_allowed(struct portal *, const char *);
+static int	reset_allowed(struct portal *, const char *);
+static uint64_t	verify_lifetime(const struct config *);
+static uint64_t	reset_lifetime(const struct config *);
+
+static const struct link_spec link_info[] = {
 	[LINK_VERIFY] = { STORE_TOKEN_VERIFY, "/verify", "verify.txt",
 	    "Choose your password for the secure message portal",
-	    "verification" },
+	    "verification", "not invited", verify_lifetime, verify_allowed,
+	    0 },
 	[LINK_RESET] = { STORE_TOKEN_RESET, "/reset", "reset.txt",
 	    "Reset your password for the secure message portal",
-	    "reset" },
+	    "reset", "no account", reset_lifetime, reset_allowed, 0 },
 };
 
 /* Checked against for unknown addresses, so that they take as long. */
@@ -115,9 +116,9 @@ hexval(char c)
 /* The remembered address of req into out, or -1. */
 static int
 email_cookie_get(const struct portal *p, const struct http_request *req,
-    char out[ADDRESS_MAX + 1])
+    char out[AUTH_ADDRESS_MAX + 1])
 {
-	char	raw[3 * ADDRESS_MAX + 1], dec[ADDRESS_MAX + 1];
+	char	raw[3 * AUTH_ADDRESS_MAX + 1], dec[AUTH_ADDRESS_MAX + 1];
 	size_t	i, o = 0;
 	int	h, l;
 
@@ -125,7 +126,7 @@ email_cookie_get(const struct portal *p, const struct http_request *req,
 	    NULL)
 		return -1;
 	for (i = 0; raw[i] != '\0'; i++) {
-		if (o == ADDRESS_MAX)
+		if (o == AUTH_ADDRESS_MAX)
 			return -1;
 		if (raw[i] == '%') {
 			if ((h = hexval(raw[i + 1])) == -1 ||
@@ -146,7 +147,7 @@ static int
 email_cookie_set(const struct portal *p, struct http_response *resp,
     const char *addr)
 {
-	char	enc[3 * ADDRESS_MAX + 1];
+	char	enc[3 * AUTH_ADDRESS_MAX + 1];
 
 	email_cookie_encode(addr, enc, sizeof(enc));
 	return auth_cookie_set(p, resp, AUTH_COOKIE_EMAIL, enc,
@@ -156,25 +157,6 @@ email_cookie_set(const struct portal *p, struct http_response *resp,
 /*
  * Pages.
  */
-
-static void
-form_hidden(struct http_response *resp, const char *name, const char *value)
-{
-	page_printf(resp, "<input type=\"hidden\" name=\"%s\" value=\"", name);
-	page_text(resp, value);
-	page_printf(resp, "\">\n");
-}
-
-static void
-form_error(struct http_response *resp, const char *error)
-{
-	if (error == NULL)
-		return;
-	page_printf(resp, "<p class=\"error\" role=\"alert\" "
-	    "id=\"form-error\">");
-	page_text(resp, error);
-	page_printf(resp, "</p>\n");
-}
 
 static void
 render_login(struct portal *p, struct http_response *resp, int status,
@@ -189,13 +171,13 @@ render_login(struct portal *p, struct http_response *resp, int status,
 		page_text(resp, notice);
 		page_printf(resp, "</p>\n");
 	}
-	form_error(resp, error);
+	page_form_error(resp, error);
 	page_printf(resp, "<form method=\"post\" action=\"/login\">\n");
-	form_hidden(resp, "csrf", pre);
+	page_hidden(resp, "csrf", pre);
 	page_printf(resp, "<label for=\"email\">Email address</label>\n"
 	    "<input id=\"email\" name=\"email\" type=\"email\" "
 	    "autocomplete=\"email\" required maxlength=\"%d\"%s%s value=\"",
-	    ADDRESS_MAX, email == NULL ? " autofocus" : "",
+	    AUTH_ADDRESS_MAX, email == NULL ? " autofocus" : "",
 	    error != NULL ? " aria-describedby=\"form-error\"" : "");
 	page_text(resp, email != NULL ? email : "");
 	page_printf(resp, "\">\n<label for=\"password\">Password</label>\n"
@@ -208,7 +190,7 @@ render_login(struct portal *p, struct http_response *resp, int status,
 	    email != NULL ? " autofocus" : "");
 	if (remembered) {
 		page_printf(resp, "<form method=\"post\" action=\"/forget-me\">\n");
-		form_hidden(resp, "csrf", pre);
+		page_hidden(resp, "csrf", pre);
 		page_printf(resp, "<p class=\"muted\">Not you, or a shared "
 		    "device? Forget me logs this device out and forgets the "
 		    "address.</p>\n<button type=\"submit\" class=\"secondary\">"
@@ -241,13 +223,13 @@ render_email_form(struct http_response *resp, int status, int kind,
 	page_printf(resp, "</h1>\n<p>");
 	page_text(resp, intro);
 	page_printf(resp, "</p>\n");
-	form_error(resp, error);
+	page_form_error(resp, error);
 	page_printf(resp, "<form method=\"post\" action=\"%s\">\n", action);
-	form_hidden(resp, "csrf", pre);
+	page_hidden(resp, "csrf", pre);
 	page_printf(resp, "<label for=\"email\">Email address</label>\n"
 	    "<input id=\"email\" name=\"email\" type=\"email\" "
 	    "autocomplete=\"email\" required autofocus maxlength=\"%d\"%s "
-	    "value=\"", ADDRESS_MAX,
+	    "value=\"", AUTH_ADDRESS_MAX,
 	    error != NULL ? " aria-describedby=\"form-error\"" : "");
 	page_text(resp, email != NULL ? email : "");
 	page_printf(resp, "\">\n<button type=\"submit\">Send the link</button>\n"
@@ -268,11 +250,11 @@ render_password_form(struct portal *p, struct http_response *resp,
 	resp->status = status;
 	page_begin(resp, title, NULL);
 	page_printf(resp, "<h1>%s</h1>\n", title);
-	form_error(resp, error);
+	page_form_error(resp, error);
 	page_printf(resp, "<form method=\"post\" action=\"%s\">\n",
 	    link_info[kind].path);
-	form_hidden(resp, "csrf", pre);
-	form_hidden(resp, "token", token);
+	page_hidden(resp, "csrf", pre);
+	page_hidden(resp, "token", token);
 	/* Read-only, so that password managers file the password under
 	 * the right address. */
 	page_printf(resp, "<label for=\"email\">Email address</label>\n"
@@ -307,31 +289,6 @@ render_link_invalid(struct http_response *resp, int kind)
 	page_end(resp);
 }
 
-static void
-render_busy(struct http_response *resp)
-{
-	page_message(resp, 503, NULL, "Busy",
-	    "The server is busy. Please try again in a moment.");
-	if (http_response_set_header(resp, "Retry-After", "5") == -1)
-		log_warnx("cannot set Retry-After");
-}
-
-static void
-render_csrf_refused(struct http_response *resp)
-{
-	page_message(resp, 403, NULL, "This form has expired",
-	    "The form was sent from another site, or it has expired. Go "
-	    "back, reload the page and try again.");
-}
-
-static void
-render_bad_form(struct http_response *resp)
-{
-	page_message(resp, 400, NULL, "Bad request",
-	    "The form could not be read. Go back, reload the page and try "
-	    "again.");
-}
-
 /*
  * GET /: the login form, or the inbox for a session.
  */
@@ -341,7 +298,7 @@ handle_index(struct http_request *req, struct http_response *resp, void *arg)
 	struct portal		*p = arg;
 	struct auth_user	 user;
 	char			 pre[AUTH_TOKEN_HEX + 1], notice[512];
-	char			 email[ADDRESS_MAX + 1];
+	char			 email[AUTH_ADDRESS_MAX + 1];
 	int			 st, remembered;
 
 	st = auth_session(p, req, &user);
@@ -374,7 +331,7 @@ struct login_job {
 	struct http_response	*resp;
 	char			*password;	/* sodium_malloc */
 	char			 hash[crypto_pwhash_STRBYTES];
-	char			 address[ADDRESS_MAX + 1];
+	char			 address[AUTH_ADDRESS_MAX + 1];
 	char			 ip[HTTP_PEER_LEN];
 	char			 pre[AUTH_TOKEN_HEX + 1];
 	char			 id[AUTH_TOKEN_HEX + 1];	/* new session */
@@ -489,7 +446,7 @@ handle_login(struct http_request *req, struct http_response *resp, void *arg)
 	struct login_job	*j = NULL;
 	struct store_account	 a;
 	const char		*email, *pw;
-	char			 addr[ADDRESS_MAX + 1], pre[AUTH_TOKEN_HEX + 1];
+	char			 addr[AUTH_ADDRESS_MAX + 1], pre[AUTH_TOKEN_HEX + 1];
 	char			 big[4096];
 	time_t			 now = now_of(p);
 	size_t			 pwlen;
@@ -497,11 +454,11 @@ handle_login(struct http_request *req, struct http_response *resp, void *arg)
 
 	memset(&a, 0, sizeof(a));
 	if (http_request_form(req, &form) == -1) {
-		render_bad_form(resp);
+		page_bad_form(resp);
 		return HTTP_HANDLER_DONE;
 	}
 	if (auth_check_pre(p, req, form) == -1) {
-		render_csrf_refused(resp);
+		page_csrf_refused(resp);
 		goto done;
 	}
 	(void)auth_cookie_get(p, req, AUTH_COOKIE_PRE, pre, sizeof(pre));
@@ -560,7 +517,7 @@ handle_login(struct http_request *req, struct http_response *resp, void *arg)
 
 	if (workpool_submit(p->pool, login_work, login_done, j) == -1) {
 		log_warnx("%s worker pool full", req->id);
-		render_busy(resp);
+		page_busy(resp);
 		goto done;
 	}
 	j = NULL;
@@ -585,7 +542,7 @@ handle_logout(struct http_request *req, struct http_response *resp,
 	int			 st, rc = HTTP_HANDLER_DONE;
 
 	if (http_request_form(req, &form) == -1) {
-		render_bad_form(resp);
+		page_bad_form(resp);
 		return HTTP_HANDLER_DONE;
 	}
 	st = auth_session(p, req, &user);
@@ -594,7 +551,7 @@ handle_logout(struct http_request *req, struct http_response *resp,
 		goto done;
 	}
 	if (st == AUTH_OK && auth_check_csrf(p, req, &user, form) == -1) {
-		render_csrf_refused(resp);
+		page_csrf_refused(resp);
 		goto done;
 	}
 	if (st == AUTH_OK)
@@ -619,7 +576,7 @@ handle_forget_me(struct http_request *req, struct http_response *resp,
 	int			 st, rc = HTTP_HANDLER_DONE, refused;
 
 	if (http_request_form(req, &form) == -1) {
-		render_bad_form(resp);
+		page_bad_form(resp);
 		return HTTP_HANDLER_DONE;
 	}
 	/* From a session's page (its csrf), or from the login page (the
@@ -632,7 +589,7 @@ handle_forget_me(struct http_request *req, struct http_response *resp,
 	refused = st == AUTH_OK ? auth_check_csrf(p, req, &user, form) :
 	    auth_check_pre(p, req, form);
 	if (refused == -1) {
-		render_csrf_refused(resp);
+		page_csrf_refused(resp);
 		goto done;
 	}
 	if (st == AUTH_OK)
@@ -651,107 +608,70 @@ done:
  * GET and POST /register and /forgot: the link mails.  The job runs
  * detached from the request, which has had its neutral answer already.
  */
-struct mail_job {
-	struct portal	*p;
-	int		 kind;		/* enum link_kind */
-	int		 send;		/* not throttled */
-	char		 address[ADDRESS_MAX + 1];
-	char		 id[HTTP_ID_LEN];
-};
-
 static int
-found_one(void *arg, const struct store_message *m)
-{
-	*(int *)arg = 1;
-	return 1;
-}
-
-/* Whether address may get this kind of link: 1, 0, or -1 (store). */
-static int
-link_allowed(struct mail_job *j)
+verify_allowed(struct portal *p, const char *address)
 {
 	struct store_account	a;
 	struct store_alias	al;
-	int			st, found = 0;
+	int			st, ok;
 
-	st = store_get_account(j->p->store, j->address, &a);
-	if (st != STORE_OK && st != STORE_NOTFOUND)
-		return -1;
-	if (st == STORE_OK) {
-		found = (a.flags & (STORE_ACCOUNT_DISABLED |
-		    STORE_ACCOUNT_UNSUBSCRIBED)) == 0;
-		store_account_clear(&a);
-		/* An account (invited by an administrator, or registered)
-		 * may register again or reset. */
-		return found;
-	}
-	if (j->kind == LINK_RESET)
-		return 0;
 	/* A confirmed alias receives into its master's account; it gets
 	 * no account of its own. */
-	if ((st = store_get_alias(j->p->store, j->address, &al)) == STORE_OK) {
-		found = al.status != STORE_ALIAS_CONFIRMED;
+	if ((st = store_get_alias(p->store, address, &al)) == STORE_OK) {
+		ok = al.status != STORE_ALIAS_CONFIRMED;
 		store_alias_clear(&al);
-		if (!found)
+		if (!ok)
 			return 0;
 	} else if (st != STORE_NOTFOUND)
 		return -1;
-	/* Invited: an internal address, or a recipient of a stored
-	 * secure message. */
-	if (config_is_internal(j->p->cfg, j->address))
-		return 1;
-	st = store_list_messages(j->p->store, j->address,
-	    STORE_ROLE_RECIPIENT, 0, 1, found_one, &found);
+	st = store_get_account(p->store, address, &a);
 	if (st != STORE_OK && st != STORE_NOTFOUND)
 		return -1;
-	return found;
+	if (st == STORE_OK) {
+		ok = (a.flags & (STORE_ACCOUNT_DISABLED |
+		    STORE_ACCOUNT_UNSUBSCRIBED)) == 0;
+		store_account_clear(&a);
+		/* An account (invited by an administrator, or registered)
+		 * may register again. */
+		return ok;
+	}
+	return link_invited(p, address);
 }
 
-static void
-mail_work(void *arg)
+static int
+reset_allowed(struct portal *p, const char *address)
 {
-	struct mail_job		*j = arg;
-	const struct link_info	*li = &link_info[j->kind];
-	struct mail_link	 l;
-	int			 allowed;
+	struct store_account	a;
+	int			st, ok;
 
-	if (!j->send)
-		return;
-	if ((allowed = link_allowed(j)) == -1) {
-		log_warnx("%s no %s link sent: store error", j->id, li->what);
-		return;
-	}
-	if (!allowed) {
-		log_info("%s no %s link for %s: %s", j->id, li->what,
-		    j->address, j->kind == LINK_VERIFY ? "not invited" :
-		    "no account");
-		return;
-	}
-	memset(&l, 0, sizeof(l));
-	l.token_kind = li->token_kind;
-	l.address = j->address;
-	l.path = li->path;
-	l.template = li->template;
-	l.subject = li->subject;
-	l.what = li->what;
-	l.lifetime = j->kind == LINK_VERIFY ? j->p->cfg->verify_link_lifetime :
-	    j->p->cfg->reset_link_lifetime;
-	/* Failures are logged; the request had its neutral answer. */
-	if (mail_link_send(j->p, j->id, &l) == -1)
-		return;
+	st = store_get_account(p->store, address, &a);
+	if (st == STORE_NOTFOUND)
+		return 0;
+	if (st != STORE_OK)
+		return -1;
+	ok = (a.flags & (STORE_ACCOUNT_DISABLED |
+	    STORE_ACCOUNT_UNSUBSCRIBED)) == 0;
+	store_account_clear(&a);
+	return ok;
 }
 
-static void
-mail_done(void *arg, int cancelled)
+static uint64_t
+verify_lifetime(const struct config *cfg)
 {
-	free(arg);
+	return cfg->verify_link_lifetime;
+}
+
+static uint64_t
+reset_lifetime(const struct config *cfg)
+{
+	return cfg->reset_link_lifetime;
 }
 
 static int
 handle_email_form(struct http_request *req, struct http_response *resp,
     struct portal *p, int kind)
 {
-	char	pre[AUTH_TOKEN_HEX + 1], email[ADDRESS_MAX + 1];
+	char	pre[AUTH_TOKEN_HEX + 1], email[AUTH_ADDRESS_MAX + 1];
 
 	if (auth_pre_token(p, req, resp, pre) == -1)
 		return HTTP_HANDLER_ERROR;
@@ -766,19 +686,17 @@ handle_email_post(struct http_request *req, struct http_response *resp,
     struct portal *p, int kind)
 {
 	struct http_form	*form = NULL;
-	struct mail_job		*j;
 	const char		*email;
-	char			 addr[ADDRESS_MAX + 1], pre[AUTH_TOKEN_HEX + 1];
+	char			 addr[AUTH_ADDRESS_MAX + 1], pre[AUTH_TOKEN_HEX + 1];
 	char			 life[64], text[512];
-	time_t			 now = now_of(p);
 	int			 rc = HTTP_HANDLER_DONE;
 
 	if (http_request_form(req, &form) == -1) {
-		render_bad_form(resp);
+		page_bad_form(resp);
 		return HTTP_HANDLER_DONE;
 	}
 	if (auth_check_pre(p, req, form) == -1) {
-		render_csrf_refused(resp);
+		page_csrf_refused(resp);
 		goto done;
 	}
 	(void)auth_cookie_get(p, req, AUTH_COOKIE_PRE, pre, sizeof(pre));
@@ -788,35 +706,11 @@ handle_email_post(struct http_request *req, struct http_response *resp,
 		    "Enter a valid email address, like name@example.com.");
 		goto done;
 	}
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		rc = HTTP_HANDLER_ERROR;
+	if (link_request(p, req, &link_info[kind], addr) == -1) {
+		page_busy(resp);
 		goto done;
 	}
-	j->p = p;
-	j->kind = kind;
-	memcpy(j->address, addr, sizeof(addr));
-	memcpy(j->id, req->id, sizeof(j->id));
-	/* Every address gets a job, invited or not, so that neither the
-	 * answer nor its timing tells them apart. */
-	j->send = !throttle_blocked(p->throttle, THROTTLE_MAIL_ADDRESS, addr,
-	    now) && !throttle_blocked(p->throttle, THROTTLE_MAIL_IP, req->peer,
-	    now);
-	if (workpool_submit(p->pool, mail_work, mail_done, j) == -1) {
-		free(j);
-		log_warnx("%s worker pool full", req->id);
-		render_busy(resp);
-		goto done;
-	}
-	if (j->send) {
-		(void)throttle_record(p->throttle, THROTTLE_MAIL_ADDRESS, addr,
-		    now);
-		(void)throttle_record(p->throttle, THROTTLE_MAIL_IP, req->peer,
-		    now);
-	} else
-		log_info("%s %s mail throttled", req->id,
-		    link_info[kind].what);
-	auth_format_duration(kind == LINK_VERIFY ?
-	    p->cfg->verify_link_lifetime : p->cfg->reset_link_lifetime, life,
+	auth_format_duration(link_info[kind].lifetime(p->cfg), life,
 	    sizeof(life));
 	snprintf(text, sizeof(text), "If this address may use sealpost, a "
 	    "link has been sent to it. %s The link works once and expires in "
@@ -863,7 +757,7 @@ struct password_job {
 	int			 kind;		/* enum link_kind */
 	uint8_t			 key[STORE_KEY_LEN];
 	char			*password;	/* sodium_malloc */
-	char			 address[ADDRESS_MAX + 1];
+	char			 address[AUTH_ADDRESS_MAX + 1];
 	int			 result;	/* enum password_result */
 	int			 others_ended;	/* sessions were ended */
 };
@@ -1013,28 +907,6 @@ password_done(void *arg, int cancelled)
 	http_request_done(req);
 }
 
-/* The token of a link (from the query or the form) as a live token of
- * kind: 0 with *t filled, 1 if not valid, -1 on a store error. */
-static int
-link_lookup(struct portal *p, const char *hex, int kind,
-    uint8_t key[STORE_KEY_LEN], struct store_token *t)
-{
-	int	st;
-
-	memset(t, 0, sizeof(*t));
-	if (auth_token_key(hex, key) == -1)
-		return 1;
-	st = store_peek_token(p->store, key, link_info[kind].token_kind,
-	    now_of(p), t);
-	if (st == STORE_NOTFOUND)
-		return 1;
-	if (st != STORE_OK) {
-		log_warnx("cannot read a link token: %s", store_strerror(st));
-		return -1;
-	}
-	return 0;
-}
-
 static int
 handle_link_get(struct http_request *req, struct http_response *resp,
     struct portal *p, int kind)
@@ -1052,7 +924,7 @@ handle_link_get(struct http_request *req, struct http_response *resp,
 		render_link_invalid(resp, kind);
 		goto done;
 	}
-	if ((found = link_lookup(p, hex, kind, key, &t)) == -1) {
+	if ((found = link_lookup(p, &link_info[kind], hex, key, &t)) == -1) {
 		rc = HTTP_HANDLER_ERROR;
 		goto done;
 	}
@@ -1085,11 +957,11 @@ handle_link_post(struct http_request *req, struct http_response *resp,
 
 	memset(&t, 0, sizeof(t));
 	if (http_request_form(req, &form) == -1) {
-		render_bad_form(resp);
+		page_bad_form(resp);
 		return HTTP_HANDLER_DONE;
 	}
 	if (auth_check_pre(p, req, form) == -1) {
-		render_csrf_refused(resp);
+		page_csrf_refused(resp);
 		goto done;
 	}
 	(void)auth_cookie_get(p, req, AUTH_COOKIE_PRE, pre, sizeof(pre));
@@ -1097,7 +969,7 @@ handle_link_post(struct http_request *req, struct http_response *resp,
 		render_link_invalid(resp, kind);
 		goto done;
 	}
-	if ((found = link_lookup(p, hex, kind, key, &t)) == -1) {
+	if ((found = link_lookup(p, &link_info[kind], hex, key, &t)) == -1) {
 		rc = HTTP_HANDLER_ERROR;
 		goto done;
 	}
@@ -1141,7 +1013,7 @@ handle_link_post(struct http_request *req, struct http_response *resp,
 	snprintf(j->address, sizeof(j->address), "%s", t.address);
 	if (workpool_submit(p->pool, password_work, password_done, j) == -1) {
 		log_warnx("%s worker pool full", req->id);
-		render_busy(resp);
+		page_busy(resp);
 		goto done;
 	}
 	j = NULL;

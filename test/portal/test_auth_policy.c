@@ -209,6 +209,7 @@ test_throttle(void **state)
 		[THROTTLE_LOGIN_IP] = { 2, 50 },
 		[THROTTLE_MAIL_ADDRESS] = { 1, 10 },
 		[THROTTLE_MAIL_IP] = { 1, 10 },
+		[THROTTLE_MAIL_ONCE] = { 1, 10 },
 	};
 	const struct throttle_limit bad[THROTTLE_NKINDS] = { { 0, 1 } };
 	struct throttle	*t;
@@ -263,6 +264,7 @@ test_throttle_bounded(void **state)
 {
 	const struct throttle_limit limits[THROTTLE_NKINDS] = {
 		{ 2, 1000 }, { 2, 1000 }, { 2, 1000 }, { 2, 1000 },
+		{ 2, 1000 },
 	};
 	struct throttle	*t;
 	char		 key[32];
