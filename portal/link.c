@@ -57,7 +57,7 @@ link_work(void *arg)
 {
 	struct link_job		*j = arg;
 	const struct link_spec	*spec = j->spec;
-	struct mail_link	 l;
+	struct link_mail	 l;
 	int			 allowed;
 
 	if ((allowed = spec->allowed(j->p, j->address)) == -1) {

@@ -710,7 +710,7 @@ handle_email_post(struct http_request *req, struct http_response *resp,
 		page_busy(resp);
 		goto done;
 	}
-	auth_format_duration(link_info[kind].lifetime(p->cfg), life,
+	config_format_duration(link_info[kind].lifetime(p->cfg), life,
 	    sizeof(life));
 	snprintf(text, sizeof(text), "If this address may use sealpost, a "
 	    "link has been sent to it. %s The link works once and expires in "
@@ -778,7 +778,7 @@ password_changed_mail(struct password_job *j)
 {
 	char	*body, err[256];
 
-	if ((body = mail_render(j->p->cfg, "password-changed.txt", j->address,
+	if ((body = link_mail_render(j->p->cfg, "password-changed.txt", j->address,
 	    NULL, NULL, 0, err, sizeof(err))) == NULL) {
 		log_warnx("%s password-changed mail not sent: %s", j->req->id,
 		    err);

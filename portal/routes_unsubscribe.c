@@ -355,7 +355,7 @@ unsub_post_email(struct http_request *req, struct http_response *resp,
 		page_busy(resp);
 		return HTTP_HANDLER_DONE;
 	}
-	auth_format_duration(unsub_link.lifetime(p->cfg), life, sizeof(life));
+	config_format_duration(unsub_link.lifetime(p->cfg), life, sizeof(life));
 	snprintf(text, sizeof(text), "If this address can receive secure "
 	    "messages through sealpost, a link has been sent to it. Open it "
 	    "to confirm that you want to unsubscribe: nothing changes until "

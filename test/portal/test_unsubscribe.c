@@ -763,7 +763,7 @@ test_unsubscribe_address(void **state)
 	assert_int_equal(auth_session_new(&F.portal, GUEST, "127.0.0.1", sid),
 	    0);
 	memset(&t, 0, sizeof(t));
-	auth_token_new(sid, t.key);
+	link_token_new(sid, t.key);
 	t.kind = STORE_TOKEN_RESET;
 	t.address = GUEST;
 	t.data = "";
