@@ -89,6 +89,31 @@ link_done(void *arg, int cancelled)
 }
 
 int
+link_allowed(struct portal *p, const char *address, uint32_t refused_flags)
+{
+	struct store_account	a;
+	struct store_alias	al;
+	int			st, ok;
+
+	if ((st = store_get_alias(p->store, address, &al)) == STORE_OK) {
+		ok = al.status != STORE_ALIAS_CONFIRMED;
+		store_alias_clear(&al);
+		if (!ok)
+			return 0;
+	} else if (st != STORE_NOTFOUND)
+		return -1;
+	st = store_get_account(p->store, address, &a);
+	if (st == STORE_OK) {
+		ok = (a.flags & refused_flags) == 0;
+		store_account_clear(&a);
+		return ok;
+	}
+	if (st != STORE_NOTFOUND)
+		return -1;
+	return link_invited(p, address);
+}
+
+int
 link_request(struct portal *p, const struct http_request *req,
     const struct link_spec *spec, const char *address)
 {
