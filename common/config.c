@@ -204,6 +204,35 @@ config_parse_duration(const char *s, uint64_t *out)
 	return mul_overflows(v, mult, out) ? -1 : 0;
 }
 
+void
+config_format_duration(uint64_t s, char *buf, size_t len)
+{
+	if (s >= 2 * 86400 && s % 86400 == 0)
+		snprintf(buf, len, "%llu days", (unsigned long long)(s / 86400));
+	else if (s >= 3600 && s % 3600 == 0)
+		snprintf(buf, len, "%llu hour%s", (unsigned long long)(s / 3600),
+		    s == 3600 ? "" : "s");
+	else if (s >= 60 && s % 60 == 0)
+		snprintf(buf, len, "%llu minute%s", (unsigned long long)(s / 60),
+		    s == 60 ? "" : "s");
+	else
+		snprintf(buf, len, "%llu second%s", (unsigned long long)s,
+		    s == 1 ? "" : "s");
+}
+
+char *
+config_url_join(const char *base, const char *path)
+{
+	char	*out;
+	size_t	 n = strlen(base);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	if (asprintf(&out, "%.*s%s", (int)n, base, path) == -1)
+		return NULL;
+	return out;
+}
+
 static int
 parse_bool(const char *s, int *out)
 {

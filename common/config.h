@@ -89,5 +89,12 @@ int	config_is_internal(const struct config *cfg, const char *addr);
 /* Parsers shared with command-line handling; 0 or -1. */
 int	config_parse_size(const char *s, uint64_t *out);
 int	config_parse_duration(const char *s, uint64_t *out);
+/* A duration for people: "24 hours", "15 minutes", "2 days". */
+void	config_format_duration(uint64_t seconds, char *buf, size_t len);
+
+/* base (portal_url) without its trailing slashes, then path ("/register"):
+ * "https://portal/" + "/register" must not be "//register".  Malloc'd,
+ * caller frees; NULL if out of memory. */
+char	*config_url_join(const char *base, const char *path);
 
 #endif

@@ -16,6 +16,7 @@
 #include <gmime/gmime.h>
 #include <sodium.h>
 
+#include "config.h"
 #include "notify.h"
 #include "template.h"
 
@@ -135,6 +136,19 @@ value_clean(const char *s)
 	return v;
 }
 
+/* config_url_join as GLib memory, like the other values. */
+static char *
+url_join(const char *base, const char *path)
+{
+	char	*m, *v;
+
+	if ((m = config_url_join(base, path)) == NULL)
+		g_error("out of memory");
+	v = g_strdup(m);
+	free(m);
+	return v;
+}
+
 static void
 rendered_clear(struct rendered *r)
 {
@@ -164,7 +178,7 @@ render_both(const struct notify_templates *t, const struct notify_info *info,
 	struct template_var	 vars[VAR_COUNT];
 	char			*val[VAR_COUNT] = { NULL };
 	char			 size[32], count[16];
-	size_t			 i, n;
+	size_t			 i;
 	int			 rc = -1;
 
 	r->text = r->html = NULL;
@@ -178,14 +192,9 @@ render_both(const struct notify_templates *t, const struct notify_info *info,
 	val[VAR_ATTACHMENTS] = value_clean(count);
 	val[VAR_LINK] = value_clean(info->link);
 	val[VAR_PORTAL_URL] = value_clean(info->portal_url);
-	/* "https://portal/" + "/register" would be "//register". */
-	n = strlen(val[VAR_PORTAL_URL]);
-	while (n > 0 && val[VAR_PORTAL_URL][n - 1] == '/')
-		n--;
-	val[VAR_REGISTER_LINK] = g_strdup_printf("%.*s/register", (int)n,
-	    val[VAR_PORTAL_URL]);
-	val[VAR_UNSUBSCRIBE_LINK] = g_strdup_printf("%.*s/unsubscribe", (int)n,
-	    val[VAR_PORTAL_URL]);
+	val[VAR_REGISTER_LINK] = url_join(val[VAR_PORTAL_URL], "/register");
+	val[VAR_UNSUBSCRIBE_LINK] = url_join(val[VAR_PORTAL_URL],
+	    "/unsubscribe");
 
 	for (i = 0; i < VAR_COUNT; i++) {
 		vars[i].name = var_names[i];

@@ -97,22 +97,6 @@ retention_format_time(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
-/* portal_url/PATH (path starts with '/') into a malloc'd string, or
- * NULL. */
-static char *
-retention_link(const struct config *cfg, const char *path)
-{
-	char	*link;
-	size_t	 ulen;
-
-	ulen = strlen(cfg->portal_url);
-	while (ulen > 0 && cfg->portal_url[ulen - 1] == '/')
-		ulen--;
-	if (asprintf(&link, "%.*s%s", (int)ulen, cfg->portal_url, path) == -1)
-		return NULL;
-	return link;
-}
-
 /* The reminder body for message id, expiring at expires; caller frees. */
 static char *
 retention_body(const struct config *cfg, const char *text,
@@ -124,8 +108,8 @@ retention_body(const struct config *cfg, const char *text,
 
 	msgid_encode(id, path + 3);
 	memcpy(path, "/m/", 3);
-	if ((link = retention_link(cfg, path)) == NULL ||
-	    (unsub = retention_link(cfg, "/unsubscribe")) == NULL) {
+	if ((link = config_url_join(cfg->portal_url, path)) == NULL ||
+	    (unsub = config_url_join(cfg->portal_url, "/unsubscribe")) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}

@@ -147,17 +147,6 @@ auth_cookie_set(const struct portal *p, struct http_response *resp,
 	return http_response_add_header(resp, "Set-Cookie", buf);
 }
 
-void
-auth_token_new(char hex[AUTH_TOKEN_HEX + 1], uint8_t key[STORE_KEY_LEN])
-{
-	uint8_t	raw[AUTH_TOKEN_BYTES];
-
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(hex, AUTH_TOKEN_HEX + 1, raw, sizeof(raw));
-	crypto_generichash(key, STORE_KEY_LEN, raw, sizeof(raw), NULL, 0);
-	sodium_memzero(raw, sizeof(raw));
-}
-
 int
 auth_token_key(const char *hex, uint8_t key[STORE_KEY_LEN])
 {
@@ -299,7 +288,7 @@ auth_pre_token(const struct portal *p, const struct http_request *req,
 	if (auth_cookie_get(p, req, AUTH_COOKIE_PRE, out,
 	    AUTH_TOKEN_HEX + 1) != NULL && auth_token_key(out, key) == 0)
 		return 0;
-	auth_token_new(out, key);
+	link_token_new(out, key);
 	/* A browser-session cookie: it only protects forms. */
 	return auth_cookie_set(p, resp, AUTH_COOKIE_PRE, out, -1);
 }
@@ -333,7 +322,7 @@ auth_session_new(struct portal *p, const char *address, const char *ip,
 	int			rc;
 
 	memset(&s, 0, sizeof(s));
-	auth_token_new(id, s.key);
+	link_token_new(id, s.key);
 	randombytes_buf(s.csrf, sizeof(s.csrf));
 	s.address = (char *)address;
 	s.created = now;
@@ -471,35 +460,19 @@ auth_user_clear(struct auth_user *user)
 }
 
 void
-auth_format_duration(uint64_t s, char *buf, size_t len)
-{
-	if (s >= 2 * 86400 && s % 86400 == 0)
-		snprintf(buf, len, "%llu days", (unsigned long long)(s / 86400));
-	else if (s >= 3600 && s % 3600 == 0)
-		snprintf(buf, len, "%llu hour%s", (unsigned long long)(s / 3600),
-		    s == 3600 ? "" : "s");
-	else if (s >= 60 && s % 60 == 0)
-		snprintf(buf, len, "%llu minute%s", (unsigned long long)(s / 60),
-		    s == 60 ? "" : "s");
-	else
-		snprintf(buf, len, "%llu second%s", (unsigned long long)s,
-		    s == 1 ? "" : "s");
-}
-
-void
 auth_status_text(const struct portal *p, int status, char *buf, size_t len)
 {
 	char	d[64];
 
 	switch (status) {
 	case AUTH_EXPIRED_IDLE:
-		auth_format_duration(p->cfg->session_idle_timeout, d,
+		config_format_duration(p->cfg->session_idle_timeout, d,
 		    sizeof(d));
 		snprintf(buf, len, "You were logged out because you were "
 		    "inactive for more than %s.", d);
 		break;
 	case AUTH_EXPIRED_MAX:
-		auth_format_duration(p->cfg->session_max_lifetime, d,
+		config_format_duration(p->cfg->session_max_lifetime, d,
 		    sizeof(d));
 		snprintf(buf, len, "You were logged out because a session "
 		    "lasts at most %s.", d);

@@ -13,6 +13,7 @@
 
 #include "app.h"
 #include "http.h"
+#include "link_mail.h"
 #include "store.h"
 
 struct http_form;
@@ -98,8 +99,9 @@ int	auth_refuse(struct portal *p, struct http_request *req,
  */
 #define AUTH_COOKIE_EMAIL	"__Host-sealpost-email"	/* remembered address */
 #define AUTH_COOKIE_PRE		"__Host-sealpost-pre"	/* pre-session CSRF */
-#define AUTH_TOKEN_BYTES	32	/* session ids, link and CSRF tokens */
-#define AUTH_TOKEN_HEX		(2 * AUTH_TOKEN_BYTES)
+/* Session ids, link and CSRF tokens: made by link_token_new. */
+#define AUTH_TOKEN_BYTES	LINK_TOKEN_BYTES
+#define AUTH_TOKEN_HEX		LINK_TOKEN_HEX
 
 /* The name of cookie name (one of the AUTH_COOKIE*) for this portal. */
 const char *auth_cookie_name(const struct portal *p, const char *name);
@@ -114,9 +116,6 @@ int	auth_cookie_set(const struct portal *p, struct http_response *resp,
 	    const char *name, const char *value, long max_age)
 	    __attribute__((warn_unused_result));
 
-/* A fresh token: hex for the link or cookie, its hash for the store. */
-void	auth_token_new(char hex[AUTH_TOKEN_HEX + 1],
-	    uint8_t key[STORE_KEY_LEN]);
 /* The store key of a token given as AUTH_TOKEN_HEX lowercase hex digits;
  * -1 if it is not one. */
 int	auth_token_key(const char *hex, uint8_t key[STORE_KEY_LEN])
@@ -153,7 +152,5 @@ int	auth_session_end(struct portal *p, const struct http_request *req,
 /* Why a session ended, a sentence for pages (status from auth_session). */
 void	auth_status_text(const struct portal *p, int status, char *buf,
 	    size_t len);
-/* "24 hours", "15 minutes", "2 days". */
-void	auth_format_duration(uint64_t seconds, char *buf, size_t len);
 
 #endif

@@ -57,7 +57,7 @@ link_work(void *arg)
 {
 	struct link_job		*j = arg;
 	const struct link_spec	*spec = j->spec;
-	struct mail_link	 l;
+	struct link_mail	 l;
 	int			 allowed;
 
 	if ((allowed = spec->allowed(j->p, j->address)) == -1) {
@@ -86,6 +86,31 @@ static void
 link_done(void *arg, int cancelled)
 {
 	free(arg);
+}
+
+int
+link_allowed(struct portal *p, const char *address, uint32_t refused_flags)
+{
+	struct store_account	a;
+	struct store_alias	al;
+	int			st, ok;
+
+	if ((st = store_get_alias(p->store, address, &al)) == STORE_OK) {
+		ok = al.status != STORE_ALIAS_CONFIRMED;
+		store_alias_clear(&al);
+		if (!ok)
+			return 0;
+	} else if (st != STORE_NOTFOUND)
+		return -1;
+	st = store_get_account(p->store, address, &a);
+	if (st == STORE_OK) {
+		ok = (a.flags & refused_flags) == 0;
+		store_account_clear(&a);
+		return ok;
+	}
+	if (st != STORE_NOTFOUND)
+		return -1;
+	return link_invited(p, address);
 }
 
 int

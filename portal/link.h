@@ -41,6 +41,16 @@ struct link_spec {
 int	link_invited(struct portal *p, const char *address);
 
 /*
+ * Whether address may get a link that gives it an account or acts on it
+ * (register, unsubscribe): not a confirmed alias (it receives into its
+ * master's account, whose owner decides), an account with none of
+ * refused_flags (enum store_account_flags), or else invited.  1, 0, or
+ * -1 (store).  Store only.
+ */
+int	link_allowed(struct portal *p, const char *address,
+	    uint32_t refused_flags);
+
+/*
  * Ask for a link to address (normalized) from req: unless the address
  * or the client is throttled, the job is counted and queued, detached
  * from the request.  0 (the caller answers its neutral page), or -1

@@ -353,7 +353,7 @@ alias_work(void *arg)
 	struct alias_job	*j = arg;
 	struct portal		*p = j->p;
 	struct store_alias	 al;
-	struct mail_link	 l;
+	struct link_mail	 l;
 	int			 st;
 
 	j->result = ALIAS_ERROR;
@@ -424,7 +424,7 @@ alias_done(void *arg, int cancelled)
 		if (j->merge)
 			throttle_clear(p->throttle, THROTTLE_LOGIN_ADDRESS,
 			    j->alias);
-		auth_format_duration(p->cfg->verify_link_lifetime, life,
+		config_format_duration(p->cfg->verify_link_lifetime, life,
 		    sizeof(life));
 		snprintf(text, sizeof(text), "A confirmation link was sent to "
 		    "%s. The address stays pending until the link is used; it "

@@ -608,34 +608,13 @@ done:
  * GET and POST /register and /forgot: the link mails.  The job runs
  * detached from the request, which has had its neutral answer already.
  */
+/* An account (invited by an administrator, or registered) may register
+ * again. */
 static int
 verify_allowed(struct portal *p, const char *address)
 {
-	struct store_account	a;
-	struct store_alias	al;
-	int			st, ok;
-
-	/* A confirmed alias receives into its master's account; it gets
-	 * no account of its own. */
-	if ((st = store_get_alias(p->store, address, &al)) == STORE_OK) {
-		ok = al.status != STORE_ALIAS_CONFIRMED;
-		store_alias_clear(&al);
-		if (!ok)
-			return 0;
-	} else if (st != STORE_NOTFOUND)
-		return -1;
-	st = store_get_account(p->store, address, &a);
-	if (st != STORE_OK && st != STORE_NOTFOUND)
-		return -1;
-	if (st == STORE_OK) {
-		ok = (a.flags & (STORE_ACCOUNT_DISABLED |
-		    STORE_ACCOUNT_UNSUBSCRIBED)) == 0;
-		store_account_clear(&a);
-		/* An account (invited by an administrator, or registered)
-		 * may register again. */
-		return ok;
-	}
-	return link_invited(p, address);
+	return link_allowed(p, address, STORE_ACCOUNT_DISABLED |
+	    STORE_ACCOUNT_UNSUBSCRIBED);
 }
 
 static int
@@ -710,7 +689,7 @@ handle_email_post(struct http_request *req, struct http_response *resp,
 		page_busy(resp);
 		goto done;
 	}
-	auth_format_duration(link_info[kind].lifetime(p->cfg), life,
+	config_format_duration(link_info[kind].lifetime(p->cfg), life,
 	    sizeof(life));
 	snprintf(text, sizeof(text), "If this address may use sealpost, a "
 	    "link has been sent to it. %s The link works once and expires in "
@@ -778,7 +757,7 @@ password_changed_mail(struct password_job *j)
 {
 	char	*body, err[256];
 
-	if ((body = mail_render(j->p->cfg, "password-changed.txt", j->address,
+	if ((body = link_mail_render(j->p->cfg, "password-changed.txt", j->address,
 	    NULL, NULL, 0, err, sizeof(err))) == NULL) {
 		log_warnx("%s password-changed mail not sent: %s", j->req->id,
 		    err);

@@ -68,26 +68,7 @@ unsub_link_lifetime(const struct config *cfg)
 static int
 unsub_link_allowed(struct portal *p, const char *address)
 {
-	struct store_account	a;
-	struct store_alias	al;
-	int			st, ok;
-
-	if ((st = store_get_alias(p->store, address, &al)) == STORE_OK) {
-		ok = al.status != STORE_ALIAS_CONFIRMED;
-		store_alias_clear(&al);
-		if (!ok)
-			return 0;
-	} else if (st != STORE_NOTFOUND)
-		return -1;
-	st = store_get_account(p->store, address, &a);
-	if (st == STORE_OK) {
-		ok = (a.flags & STORE_ACCOUNT_UNSUBSCRIBED) == 0;
-		store_account_clear(&a);
-		return ok;
-	}
-	if (st != STORE_NOTFOUND)
-		return -1;
-	return link_invited(p, address);
+	return link_allowed(p, address, STORE_ACCOUNT_UNSUBSCRIBED);
 }
 
 /*
@@ -355,7 +336,7 @@ unsub_post_email(struct http_request *req, struct http_response *resp,
 		page_busy(resp);
 		return HTTP_HANDLER_DONE;
 	}
-	auth_format_duration(unsub_link.lifetime(p->cfg), life, sizeof(life));
+	config_format_duration(unsub_link.lifetime(p->cfg), life, sizeof(life));
 	snprintf(text, sizeof(text), "If this address can receive secure "
 	    "messages through sealpost, a link has been sent to it. Open it "
 	    "to confirm that you want to unsubscribe: nothing changes until "

@@ -299,7 +299,7 @@ test_duration(void **state)
 	size_t	i;
 
 	for (i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
-		auth_format_duration(durations[i].s, buf, sizeof(buf));
+		config_format_duration(durations[i].s, buf, sizeof(buf));
 		assert_string_equal(buf, durations[i].want);
 	}
 }
@@ -475,8 +475,8 @@ test_pre_csrf(void **state)
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.portal_url = "https://portal.example";
-	auth_token_new(hex, key);
-	auth_token_new(other, key2);
+	link_token_new(hex, key);
+	link_token_new(other, key2);
 	assert_int_equal(strlen(hex), AUTH_TOKEN_HEX);
 	assert_string_not_equal(hex, other);
 	assert_int_equal(auth_token_key(hex, key2), 0);

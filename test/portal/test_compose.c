@@ -385,21 +385,6 @@ mails_to(const char *rcpt, char **last)
 	return n;
 }
 
-static size_t
-mails_total(void)
-{
-	DIR		*d;
-	struct dirent	*e;
-	size_t		 n = 0;
-
-	assert_non_null(d = opendir(F.maildir));
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* ---- fixture ---- */
 
 static void
@@ -573,7 +558,7 @@ test_guest_reply(void **state)
 
 	/* The notice: to carol, from noreply, the tag gone, the link. */
 	assert_int_equal(mails_to(CAROL, &mail), 1);
-	assert_int_equal(mails_total(), 1);	/* not to the author */
+	assert_int_equal(pt_mail_count(F.maildir), 1);	/* not to the author */
 	assert_contains(mail, "From: noreply@portal.example\n");
 	assert_contains(mail, "Subject: Re: Report q1\n");
 	assert_contains(mail, "Auto-Submitted: auto-generated\n");
@@ -684,7 +669,7 @@ test_guest_forward_refused(void **state)
 	assert_int_equal(r.status, 403);
 	pt_response_free(&r);
 	assert_int_equal(stored_count(), before);
-	assert_int_equal(mails_total(), 0);
+	assert_int_equal(pt_mail_count(F.maildir), 0);
 
 	/* Forwarding inside the conversation is fine. */
 	post_form(&alice, path, urlform("csrf", alice.csrf, "mode", "forward",
@@ -720,7 +705,7 @@ test_guest_compose_refused(void **state)
 	assert_int_equal(r.status, 403);
 	pt_response_free(&r);
 	assert_int_equal(stored_count(), before);
-	assert_int_equal(mails_total(), 0);
+	assert_int_equal(pt_mail_count(F.maildir), 0);
 	/* No "New secure message" button for guests either. */
 	get(&alice, "/inbox", &r);
 	assert_lacks(r.body, "href=\"/compose\"");
@@ -976,7 +961,7 @@ test_csrf(void **state)
 		g_string_free(body, TRUE);
 	}
 	assert_int_equal(stored_count(), before);
-	assert_int_equal(mails_total(), 0);
+	assert_int_equal(pt_mail_count(F.maildir), 0);
 }
 
 /* Bad input: the form again, with what was typed and why. */
@@ -1067,7 +1052,7 @@ test_validation(void **state)
 	pt_response_free(&r);
 
 	assert_int_equal(stored_count(), before);
-	assert_int_equal(mails_total(), 0);
+	assert_int_equal(pt_mail_count(F.maildir), 0);
 }
 
 /* Too big for max_message_size (1M here): 413, nothing stored. */

@@ -14,7 +14,6 @@
  */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -344,113 +343,6 @@ login(const char *addr, const char *pw, char *cookie, size_t len)
 	return status;
 }
 
-/* ---- mail the script saved: files named by time ---- */
-
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static size_t
-mail_list(char **names, size_t max)
-{
-	DIR		*d;
-	struct dirent	*e;
-	size_t		 n = 0, l;
-
-	assert_non_null(d = opendir(F.maildir));
-	while ((e = readdir(d)) != NULL && n < max) {
-		l = strlen(e->d_name);
-		if (e->d_name[0] != '.' && l > 4 &&
-		    strcmp(e->d_name + l - 4, ".eml") == 0)
-			names[n++] = strdup(e->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
-	return n;
-}
-
-static size_t
-mail_count(void)
-{
-	char	*names[64];
-	size_t	 n, i;
-
-	n = mail_list(names, 64);
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	return n;
-}
-
-/* Undo quoted-printable soft breaks and =XX escapes in place. */
-static void
-qp_decode(char *s)
-{
-	char		*o = s;
-	unsigned int	 x;
-
-	while (*s != '\0') {
-		if (s[0] == '=' && s[1] == '\n') {
-			s += 2;
-		} else if (s[0] == '=' && s[1] != '\0' && s[2] != '\0' &&
-		    sscanf(s + 1, "%2x", &x) == 1) {
-			*o++ = (char)x;
-			s += 3;
-		} else
-			*o++ = *s++;
-	}
-	*o = '\0';
-}
-
-/* Wait for the n-th mail (1-based) and return it, decoded; caller frees. */
-static char *
-mail_wait(size_t n)
-{
-	char		*names[64], path[512], *buf;
-	long long	 deadline = pt_now_ms() + 20000;
-	size_t		 got, i;
-	FILE		*fp;
-	long		 len;
-
-	for (;;) {
-		got = mail_list(names, 64);
-		if (got >= n)
-			break;
-		for (i = 0; i < got; i++)
-			free(names[i]);
-		if (pt_now_ms() > deadline)
-			fail_msg("mail %zu did not arrive", n);
-		usleep(20000);
-	}
-	snprintf(path, sizeof(path), "%s/%s", F.maildir, names[n - 1]);
-	for (i = 0; i < got; i++)
-		free(names[i]);
-	assert_non_null(fp = fopen(path, "r"));
-	fseek(fp, 0, SEEK_END);
-	len = ftell(fp);
-	rewind(fp);
-	assert_non_null(buf = calloc(1, (size_t)len + 1));
-	assert_int_equal(fread(buf, 1, (size_t)len, fp), (size_t)len);
-	fclose(fp);
-	qp_decode(buf);
-	return buf;
-}
-
-/* The token of the unsubscribe link in a mail. */
-static void
-token_of(const char *mail, char out[AUTH_TOKEN_HEX + 1])
-{
-	const char	*want = ORIGIN "/unsubscribe?token=", *p;
-
-	if ((p = strstr(mail, want)) == NULL)
-		fail_msg("no unsubscribe link in:\n%s", mail);
-	p += strlen(want);
-	memcpy(out, p, AUTH_TOKEN_HEX);
-	out[AUTH_TOKEN_HEX] = '\0';
-	assert_int_equal(strspn(out, "0123456789abcdef"), AUTH_TOKEN_HEX);
-}
-
 /* POST /unsubscribe email=addr without a session; the page. */
 static void
 ask_link(const char *addr, struct pt_response *r)
@@ -571,8 +463,8 @@ test_logged_in(void **state)
 	put_message(OTHER, id);
 	ask_link(OTHER, &r);
 	pt_response_free(&r);
-	free(mail_wait(1));
-	assert_int_equal(mail_count(), 1);
+	free(pt_mail_wait(F.maildir, 1));
+	assert_int_equal(pt_mail_count(F.maildir), 1);
 }
 
 /*
@@ -622,14 +514,14 @@ test_link(void **state)
 	assert_string_equal(r.body, r2.body);
 	pt_response_free(&r);
 	pt_response_free(&r2);
-	mail = mail_wait(1);
+	mail = pt_mail_wait(F.maildir, 1);
 	assert_non_null(strstr(mail, "To: " GUEST));
 	assert_non_null(strstr(mail, "Subject: Confirm: unsubscribe"));
 	assert_non_null(strstr(mail, "expires in 24 hours"));
-	token_of(mail, tok);
+	pt_mail_token(mail, ORIGIN, "/unsubscribe", tok);
 	free(mail);
 	/* The stranger's job ran first and sent nothing. */
-	assert_int_equal(mail_count(), 1);
+	assert_int_equal(pt_mail_count(F.maildir), 1);
 	/* Asked for, not done: no account record yet. */
 	assert_int_equal(store_get_account(F.st, GUEST, &a), STORE_NOTFOUND);
 
@@ -640,10 +532,10 @@ test_link(void **state)
 	put_message(OTHER, id);
 	ask_link(OTHER, &r);
 	pt_response_free(&r);
-	mail = mail_wait(2);
+	mail = pt_mail_wait(F.maildir, 2);
 	assert_non_null(strstr(mail, "To: " OTHER));
 	free(mail);
-	assert_int_equal(mail_count(), 2);
+	assert_int_equal(pt_mail_count(F.maildir), 2);
 
 	/* The link's GET: the address and a button; nothing changes. */
 	snprintf(target, sizeof(target), "/unsubscribe?token=%s", tok);
@@ -706,7 +598,7 @@ test_link(void **state)
 	atomic_fetch_add(&fake_now, THROTTLE_MAIL_WINDOW);
 	ask_link(OTHER, &r);
 	pt_response_free(&r);
-	mail = mail_wait(3);
+	mail = pt_mail_wait(F.maildir, 3);
 	assert_non_null(strstr(mail, "To: " OTHER));
 	free(mail);
 }
@@ -722,8 +614,8 @@ test_expired(void **state)
 	/* An internal address may always ask. */
 	ask_link("bob@corp.example", &r);
 	pt_response_free(&r);
-	mail = mail_wait(1);
-	token_of(mail, tok);
+	mail = pt_mail_wait(F.maildir, 1);
+	pt_mail_token(mail, ORIGIN, "/unsubscribe", tok);
 	free(mail);
 	atomic_fetch_add(&fake_now, LIFETIME + 1);
 	snprintf(target, sizeof(target), "/unsubscribe?token=%s", tok);
@@ -763,7 +655,7 @@ test_unsubscribe_address(void **state)
 	assert_int_equal(auth_session_new(&F.portal, GUEST, "127.0.0.1", sid),
 	    0);
 	memset(&t, 0, sizeof(t));
-	auth_token_new(sid, t.key);
+	link_token_new(sid, t.key);
 	t.kind = STORE_TOKEN_RESET;
 	t.address = GUEST;
 	t.data = "";
