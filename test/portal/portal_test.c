@@ -426,19 +426,34 @@ pt_mail_count(const char *maildir)
 	return n;
 }
 
-/* Undo quoted-printable soft breaks and =XX escapes in place. */
-static void
-qp_decode(char *s)
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Undo quoted-printable soft breaks and =XX escapes in place.  Exactly
+ * two hex digits: a MIME boundary such as "--=-0wHN..." must stay as it
+ * is (sscanf's %2x would take "-0" for a number).
+ */
+void
+pt_qp_decode(char *s)
 {
 	char	*o = s;
-	unsigned int x;
 
 	while (*s != '\0') {
 		if (s[0] == '=' && s[1] == '\n') {
 			s += 2;
-		} else if (s[0] == '=' && s[1] != '\0' && s[2] != '\0' &&
-		    sscanf(s + 1, "%2x", &x) == 1) {
-			*o++ = (char)x;
+		} else if (s[0] == '=' && hexval(s[1]) >= 0 &&
+		    hexval(s[2]) >= 0) {
+			*o++ = (char)(hexval(s[1]) << 4 | hexval(s[2]));
 			s += 3;
 		} else
 			*o++ = *s++;
@@ -476,7 +491,7 @@ pt_mail_wait(const char *maildir, size_t n)
 	assert_non_null(buf = calloc(1, (size_t)len + 1));
 	assert_int_equal(fread(buf, 1, (size_t)len, fp), (size_t)len);
 	fclose(fp);
-	qp_decode(buf);
+	pt_qp_decode(buf);
 	return buf;
 }
 

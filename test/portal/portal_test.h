@@ -80,6 +80,8 @@ long long pt_now_ms(void);
  * *.eml file a message, named so that they sort in arrival order.
  */
 size_t	pt_mail_count(const char *maildir);
+/* Quoted-printable: =XX escapes and soft breaks, decoded in place. */
+void	 pt_qp_decode(char *s);
 /* Wait (20 s at most, else the test fails) for the n-th mail (1-based);
  * malloc'd, quoted-printable decoded. */
 char	*pt_mail_wait(const char *maildir, size_t n);

@@ -319,26 +319,6 @@ mail_clear(void)
 	closedir(d);
 }
 
-/* Undo quoted-printable soft breaks and =XX escapes in place. */
-static void
-qp_decode(char *s)
-{
-	char		*o = s;
-	unsigned int	 x;
-
-	while (*s != '\0') {
-		if (s[0] == '=' && s[1] == '\n')
-			s += 2;
-		else if (s[0] == '=' && s[1] != '\0' && s[2] != '\0' &&
-		    sscanf(s + 1, "%2x", &x) == 1) {
-			*o++ = (char)x;
-			s += 3;
-		} else
-			*o++ = *s++;
-	}
-	*o = '\0';
-}
-
 /* How many saved mails are addressed to rcpt; *last gets one of them
  * (decoded; caller frees) when last is not NULL. */
 static size_t
@@ -374,7 +354,7 @@ mails_to(const char *rcpt, char **last)
 				free(*last);
 				/* Only the body is quoted-printable. */
 				if ((body = strstr(buf, "\n\n")) != NULL)
-					qp_decode(body);
+					pt_qp_decode(body);
 				*last = buf;
 				continue;
 			}
