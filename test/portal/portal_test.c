@@ -305,6 +305,17 @@ pt_wait_closed(struct pt_conn *c, int timeout_ms)
 }
 
 int
+pt_read_to_close(struct pt_conn *c, int timeout_ms)
+{
+	long long	deadline = pt_now_ms() + timeout_ms;
+	int		rc;
+
+	while ((rc = pt_fill(c, deadline)) == 1)
+		;
+	return rc == 0;
+}
+
+int
 pt_silent(struct pt_conn *c, int ms)
 {
 	struct pollfd	pfd;
