@@ -10,6 +10,7 @@
  * talks HTTPS, so it must get Secure cookies.  Only a plain-HTTP
  * portal_url (a test setup on loopback) gets cookies without Secure.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,10 @@
 #define PORTAL_MAX_JOBS		64
 #define PORTAL_PURGE_EVERY	300	/* seconds between session purges */
 #define PORTAL_RETENTION_EVERY	3600	/* seconds between retention runs */
+/* glibc malloc: see portal_malloc_tune. */
+#define PORTAL_MMAP_THRESHOLD	(4 * 1024 * 1024)
+#define PORTAL_TRIM_THRESHOLD	(64 * 1024 * 1024)
+#define PORTAL_TOP_PAD		(1024 * 1024)
 
 /* The hourly retention run (retention.h): on the worker pool, since it
  * mails; one at a time. */
@@ -48,6 +53,25 @@ struct portal_retention {
 	int			 rc;
 	int			 running;
 };
+
+/*
+ * Every read builds its response in 64-128 KiB buffers.  With glibc's
+ * defaults these come from mmap, or from a heap trimmed back after each
+ * response: page faults, munmap and brk on the loop, each taking the
+ * process's memory map lock that the hashing threads hold while they
+ * map, fault in and unmap 64 MiB per Argon2id.  Under a login storm the
+ * loop then waited behind them.  Freed memory is kept for reuse instead
+ * (given back only above PORTAL_TRIM_THRESHOLD; blocks above
+ * PORTAL_MMAP_THRESHOLD are still mapped).
+ */
+static void
+portal_malloc_tune(void)
+{
+	if (mallopt(M_MMAP_THRESHOLD, PORTAL_MMAP_THRESHOLD) != 1 ||
+	    mallopt(M_TRIM_THRESHOLD, PORTAL_TRIM_THRESHOLD) != 1 ||
+	    mallopt(M_TOP_PAD, PORTAL_TOP_PAD) != 1)
+		log_warnx("mallopt failed: memory is returned eagerly");
+}
 
 static void
 usage(void)
@@ -236,6 +260,7 @@ main(int argc, char *argv[])
 	log_init("sealpost-portal", foreground, cfg.syslog_facility,
 	    cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
+	portal_malloc_tune();
 	if (sodium_init() == -1)
 		fatalx("cannot initialise libsodium");
 	g_mime_init();
