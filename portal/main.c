@@ -1,7 +1,7 @@
 /*
  * sealpost-portal: the web portal where recipients of secure mail
  * register, log in and read.  Glue only: configuration, the master key,
- * the store, the worker pool, the HTTP server and the routes
+ * the store, the worker pools, the HTTP server and the routes
  * (routes.c); everything else is in the portal core library.
  *
  * Cookies are Secure when the portal speaks TLS itself, and also when
@@ -38,6 +38,10 @@
 
 #define PORTAL_WORKERS		2
 #define PORTAL_MAX_JOBS		64
+#define PORTAL_HASH_WORKERS_MAX	4
+/* Argon2id jobs in flight: beyond, a login answers 503 at once rather
+ * than after a wait of many seconds. */
+#define PORTAL_HASH_JOBS	16
 #define PORTAL_PURGE_EVERY	300	/* seconds between session purges */
 #define PORTAL_RETENTION_EVERY	3600	/* seconds between retention runs */
 /* glibc malloc: see portal_malloc_tune. */
@@ -71,6 +75,21 @@ portal_malloc_tune(void)
 	    mallopt(M_TRIM_THRESHOLD, PORTAL_TRIM_THRESHOLD) != 1 ||
 	    mallopt(M_TOP_PAD, PORTAL_TOP_PAD) != 1)
 		log_warnx("mallopt failed: memory is returned eagerly");
+}
+
+/*
+ * Argon2id threads: one core fewer than the machine has (at least one,
+ * at most PORTAL_HASH_WORKERS_MAX), so that a login storm leaves the
+ * event loop a core of its own.
+ */
+static unsigned
+portal_hash_workers(void)
+{
+	long	n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+
+	if (n > PORTAL_HASH_WORKERS_MAX)
+		return PORTAL_HASH_WORKERS_MAX;
+	return n > 1 ? (unsigned)n : 1;
 }
 
 static void
@@ -192,7 +211,7 @@ main(int argc, char *argv[])
 	struct event_base		*base;
 	struct http_router		*router;
 	struct http_server		*srv;
-	struct workpool			*pool;
+	struct workpool			*pool, *hash_pool;
 	struct masterkey		*mk = NULL;
 	struct password_list		*passwords = NULL;
 	struct store			*store;
@@ -294,8 +313,10 @@ main(int argc, char *argv[])
 	 * and the threads must belong to the child. */
 	if (store_open(&cfg, STORE_OPEN_CREATE, &store, err, sizeof(err)) == -1)
 		fatalx("store: %s", err);
-	if ((pool = workpool_new(base, PORTAL_WORKERS, PORTAL_MAX_JOBS)) == NULL)
-		fatalx("cannot start the worker pool");
+	if ((pool = workpool_new(base, PORTAL_WORKERS, PORTAL_MAX_JOBS)) == NULL ||
+	    (hash_pool = workpool_new(base, portal_hash_workers(),
+	    PORTAL_HASH_JOBS)) == NULL)
+		fatalx("cannot start the worker pools");
 	if ((throttle = throttle_new(NULL)) == NULL)
 		fatalx("no memory");
 
@@ -304,6 +325,7 @@ main(int argc, char *argv[])
 	portal.store = store;
 	portal.mk = mk;
 	portal.pool = pool;
+	portal.hash_pool = hash_pool;
 	portal.now = NULL;		/* time(NULL) */
 	portal.throttle = throttle;
 	portal.passwords = passwords;
@@ -338,8 +360,9 @@ main(int argc, char *argv[])
 		log_warnx("event loop failed");
 	log_info("sealpost-portal exiting");
 
-	/* The pool first: its done callbacks finish requests of the
+	/* The pools first: their done callbacks finish requests of the
 	 * server, and its jobs use the store. */
+	workpool_free(hash_pool);
 	workpool_free(pool);
 	http_server_free(srv);
 	http_router_free(router);
