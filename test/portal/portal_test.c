@@ -94,6 +94,7 @@ pt_stop(struct pt_server *s)
 		event_base_loopbreak(s->base);
 		pthread_join(s->thread, NULL);
 	}
+	workpool_free(s->hash_pool);
 	workpool_free(s->pool);
 	http_server_free(s->srv);
 	http_router_free(s->router);

@@ -18,6 +18,7 @@ struct pt_server {
 	struct http_router	*router;
 	struct http_server	*srv;
 	struct workpool		*pool;		/* optional, freed by pt_stop */
+	struct workpool		*hash_pool;	/* the same */
 	pthread_t		 thread;
 	int			 running;
 	int			 port;
