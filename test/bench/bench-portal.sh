@@ -14,8 +14,8 @@
 #    portal's authenticated /m/ID/raw (decrypted per request), same run.
 #    Prints both requests/s and the ratio.  Target: portal >= 0.5 x nginx.
 # 2. Latency under login load: wrk --latency -t2 -c32 -d8s on /m/ID/raw
-#    while a background loop POSTs /login at 20 per second (more than
-#    the Argon2id worker pool serves): half the right password of the
+#    while test/bench/bench-logins.pl POSTs /login at 20 per second
+#    (more than the Argon2id pool serves): half the right password of the
 #    bench user, half a wrong password for unknown addresses from
 #    rotating 127.0.0.x source addresses (an unknown address is checked
 #    against a dummy hash, so it costs an Argon2id too; rotating sources
