@@ -5,6 +5,8 @@
  * that hand work to the worker pool while the loop keeps answering, and
  * streamed bodies (complete, cut short, held up by a slow client).
  */
+#include <sys/socket.h>
+
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1008,6 +1010,45 @@ test_stream(void **state)
 }
 
 /*
+ * Read a 200 with the STREAM_BIG body on c, checking it as it comes (a
+ * buffer of the whole would cost the sanitizer build minutes of
+ * reallocation).
+ */
+static void
+read_stream_big(struct pt_conn *c)
+{
+	static char	 buf[256 * 1024];
+	long long	 deadline = pt_now_ms() + 60000;
+	const char	*end;
+	size_t		 len = 0, off = 0, i;
+	ssize_t		 n;
+
+	/* The head, and whatever body came with it. */
+	for (;;) {
+		assert_true(len < sizeof(buf) && pt_now_ms() < deadline);
+		n = recv(c->fd, buf + len, sizeof(buf) - len, 0);
+		assert_true(n > 0);
+		len += (size_t)n;
+		if ((end = memmem(buf, len, "\r\n\r\n", 4)) != NULL)
+			break;
+	}
+	assert_true(strncmp(buf, "HTTP/1.1 200 ", 13) == 0);
+	i = (size_t)(end + 4 - buf);
+	check_stream_bytes(buf + i, len - i);
+	off = len - i;
+	while (off < STREAM_BIG) {
+		assert_true(pt_now_ms() < deadline);
+		n = recv(c->fd, buf, sizeof(buf), 0);
+		assert_true(n > 0);
+		assert_true(off + (size_t)n <= STREAM_BIG);
+		for (i = 0; i < (size_t)n; i++)
+			if ((uint8_t)buf[i] != stream_byte(off + i))
+				fail_msg("byte %zu differs", off + i);
+		off += (size_t)n;
+	}
+}
+
+/*
  * A client that does not read holds up the stream: after a pause the
  * server has produced a bounded part of a 64 MiB body (what the
  * socket buffers hold, plus HTTP_STREAM_HIWAT), not all of it.  Then
@@ -1018,7 +1059,6 @@ test_stream_backpressure(void **state)
 {
 	struct pt_server	*s = *state;
 	struct pt_conn		 c;
-	struct pt_response	 r;
 	int			 fills, frees;
 
 	frees = __atomic_load_n(&stream_frees, __ATOMIC_SEQ_CST);
@@ -1033,11 +1073,7 @@ test_stream_backpressure(void **state)
 	if (fills < 1 || fills > (int)(16 * 1024 * 1024 / STREAM_PIECE))
 		fail_msg("%d pieces produced for a client that reads nothing",
 		    fills);
-	assert_int_equal(pt_read_response(&c, &r, 20000), 0);
-	assert_int_equal(r.status, 200);
-	assert_int_equal(r.body_len, STREAM_BIG);
-	check_stream_bytes(r.body, r.body_len);
-	pt_response_free(&r);
+	read_stream_big(&c);
 	wait_stream_frees(frees + 1);
 
 	/* Gone mid-stream: the connection and its stream are freed. */
