@@ -3,7 +3,8 @@
  * checked that): the read page, the sanitised HTML body for its
  * sandboxed iframe, one decoded part, and the original as received.
  * May run on a worker thread: it touches only the job, its response,
- * the store and the master key; never the event loop.
+ * the store and the master key; never the event loop.  The stream of
+ * /m/ID/raw's later chunks runs on the loop (http_response_stream).
  *
  * Everything that comes from the message is escaped (page.h) or
  * sanitised (sanitize.h).  Decrypted bytes are wiped when we are done
