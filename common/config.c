@@ -72,6 +72,7 @@ static const struct config_key config_keys[] = {
 	{ "portal_tls_key", CONF_STRING, "", OFF(portal_tls_key), 0, 0, NULL },
 	{ "portal_insecure_http", CONF_BOOL, "no", OFF(portal_insecure_http), 0, 0, NULL },
 	{ "sendmail_command", CONF_STRING, "/usr/sbin/sendmail -t -i", OFF(sendmail_command), 1, 0, NULL },
+	{ "sendmail_timeout", CONF_DURATION, "60s", OFF(sendmail_timeout), 1, 3600, NULL },
 	{ "max_message_size", CONF_SIZE, "100M", OFF(max_message_size), 1 * KIB, 4 * GIB, NULL },
 	{ "max_header_size", CONF_SIZE, "256K", OFF(max_header_size), 1 * KIB, 64 * MIB, NULL },
 	{ "max_mime_depth", CONF_COUNT, "32", OFF(max_mime_depth), 1, 1000, NULL },

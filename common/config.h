@@ -47,6 +47,7 @@ struct config {
 	char		*portal_tls_key;
 	int		 portal_insecure_http;
 	char		*sendmail_command;
+	uint64_t	 sendmail_timeout;	/* seconds; then it is killed */
 	uint64_t	 max_message_size;
 	uint64_t	 max_header_size;
 	uint64_t	 max_mime_depth;

@@ -7,10 +7,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gmime/gmime.h>
@@ -215,6 +218,59 @@ mailer_send_opts(const struct config *cfg, const char *to,
 	return rc;
 }
 
+static int64_t
+mailer_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 0 when fd can take more, -1 at the deadline. */
+static int
+mailer_wait_writable(int fd, int64_t deadline)
+{
+	struct pollfd	pfd = { .fd = fd, .events = POLLOUT };
+	int64_t		left;
+	int		n;
+
+	while ((left = deadline - mailer_now_ms()) > 0) {
+		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (n > 0)
+			return 0;
+		if (n == -1 && errno != EINTR)
+			return -1;
+	}
+	return -1;
+}
+
+/*
+ * waitpid with a deadline: the child's pid once it has exited, 0 if it
+ * is still running at the deadline, -1 on error.  It polls, since a
+ * SIGCHLD handler belongs to the program, not to this module.
+ */
+static pid_t
+mailer_wait_child(pid_t pid, int *status, int64_t deadline)
+{
+	struct timespec	nap = { 0, 0 };
+	long		step_ms = 1;
+	pid_t		w;
+
+	for (;;) {
+		w = waitpid(pid, status, WNOHANG);
+		if (w != 0 && !(w == -1 && errno == EINTR))
+			return w;
+		if (mailer_now_ms() >= deadline)
+			return 0;
+		/* 1, 2, 4 ... 64 ms: quick for a quick sendmail. */
+		nap.tv_nsec = step_ms * 1000000;
+		nanosleep(&nap, NULL);
+		if (step_ms < 64)
+			step_ms *= 2;
+	}
+}
+
 int
 mailer_send_message(const struct config *cfg, const char *to,
     const char *text, size_t len, int null_sender, char *err, size_t errlen)
@@ -224,6 +280,7 @@ mailer_send_message(const struct config *cfg, const char *to,
 	size_t		 off = 0;
 	ssize_t		 n;
 	pid_t		 pid, w;
+	int64_t		 deadline;
 	int		 fds[2] = { -1, -1 }, status, rc = -1, werr = 0;
 
 	if (!mailer_address_ok(to)) {
@@ -263,20 +320,40 @@ mailer_send_message(const struct config *cfg, const char *to,
 	}
 	close(fds[0]);
 	fds[0] = -1;
-	while (off < len) {
+	deadline = mailer_now_ms() + (int64_t)cfg->sendmail_timeout * 1000;
+	if (fcntl(fds[1], F_SETFL, O_NONBLOCK) == -1)
+		werr = errno;
+	while (werr == 0 && off < len) {
 		n = write(fds[1], text + off, len - off);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
+		if (n >= 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN) {
 			werr = errno;
 			break;
 		}
-		off += (size_t)n;
+		if (mailer_wait_writable(fds[1], deadline) == -1) {
+			werr = ETIMEDOUT;
+			break;
+		}
 	}
 	close(fds[1]);
 	fds[1] = -1;
-	while ((w = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
-		;
+	if ((w = mailer_wait_child(pid, &status, deadline)) == 0) {
+		/* Hung: the caller must not wait on it forever. */
+		kill(pid, SIGKILL);
+		while ((w = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
+			;
+		if (w != -1) {
+			snprintf(err, errlen, "%s did not finish within %llus; "
+			    "killed", argv[0],
+			    (unsigned long long)cfg->sendmail_timeout);
+			goto done;
+		}
+	}
 	if (w == -1) {
 		snprintf(err, errlen, "waitpid: %s", strerror(errno));
 		goto done;

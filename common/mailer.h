@@ -7,8 +7,9 @@
  *
  * sendmail_command is split on whitespace and run with execv (no shell),
  * so its first word must be an absolute path.  Without "-t" among its
- * arguments, the recipient is appended as the last argument.  Blocking:
- * the portal calls it on its worker pool, never on the event loop.
+ * arguments, the recipient is appended as the last argument.  Blocking,
+ * for at most sendmail_timeout (then sendmail is killed and the call
+ * fails): the portal calls it on its worker pool, never on the event loop.
  */
 #ifndef SEALPOST_MAILER_H
 #define SEALPOST_MAILER_H

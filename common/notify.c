@@ -32,6 +32,7 @@ enum {
 	VAR_LINK,
 	VAR_PORTAL_URL,
 	VAR_REGISTER_LINK,
+	VAR_UNSUBSCRIBE_LINK,
 	VAR_COUNT
 };
 
@@ -44,6 +45,7 @@ static const char *const var_names[VAR_COUNT] = {
 	[VAR_LINK] = "link",
 	[VAR_PORTAL_URL] = "portal_url",
 	[VAR_REGISTER_LINK] = "register_link",
+	[VAR_UNSUBSCRIBE_LINK] = "unsubscribe_link",
 };
 
 struct rendered {
@@ -181,6 +183,8 @@ render_both(const struct notify_templates *t, const struct notify_info *info,
 	while (n > 0 && val[VAR_PORTAL_URL][n - 1] == '/')
 		n--;
 	val[VAR_REGISTER_LINK] = g_strdup_printf("%.*s/register", (int)n,
+	    val[VAR_PORTAL_URL]);
+	val[VAR_UNSUBSCRIBE_LINK] = g_strdup_printf("%.*s/unsubscribe", (int)n,
 	    val[VAR_PORTAL_URL]);
 
 	for (i = 0; i < VAR_COUNT; i++) {

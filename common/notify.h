@@ -18,7 +18,7 @@ struct notify_info {
 	uint64_t	 size;		/* bytes of the original */
 	unsigned	 attachments;
 	const char	*link;		/* portal_url/m/ID */
-	const char	*portal_url;	/* for registration instructions */
+	const char	*portal_url;	/* register and unsubscribe links */
 };
 
 struct notify_body {

@@ -97,19 +97,18 @@ retention_format_time(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
-/* portal_url/m/ID into a malloc'd string, or NULL. */
+/* portal_url/PATH (path starts with '/') into a malloc'd string, or
+ * NULL. */
 static char *
-retention_link(const struct config *cfg, const uint8_t id[MSGID_LEN])
+retention_link(const struct config *cfg, const char *path)
 {
-	char	idstr[MSGID_STRLEN + 1], *link;
-	size_t	ulen;
+	char	*link;
+	size_t	 ulen;
 
-	msgid_encode(id, idstr);
 	ulen = strlen(cfg->portal_url);
 	while (ulen > 0 && cfg->portal_url[ulen - 1] == '/')
 		ulen--;
-	if (asprintf(&link, "%.*s/m/%s", (int)ulen, cfg->portal_url,
-	    idstr) == -1)
+	if (asprintf(&link, "%.*s%s", (int)ulen, cfg->portal_url, path) == -1)
 		return NULL;
 	return link;
 }
@@ -119,20 +118,27 @@ static char *
 retention_body(const struct config *cfg, const char *text,
     const uint8_t id[MSGID_LEN], int64_t expires, char *err, size_t errlen)
 {
-	struct template_var	 vars[3];
-	char			 when[64], *link, *out;
+	struct template_var	 vars[4];
+	char			 when[64], path[4 + MSGID_STRLEN];
+	char			*link, *unsub = NULL, *out = NULL;
 
-	if ((link = retention_link(cfg, id)) == NULL) {
+	msgid_encode(id, path + 3);
+	memcpy(path, "/m/", 3);
+	if ((link = retention_link(cfg, path)) == NULL ||
+	    (unsub = retention_link(cfg, "/unsubscribe")) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return NULL;
+		goto done;
 	}
 	retention_format_time(expires, when, sizeof(when));
 	vars[0] = (struct template_var){ "link", link };
 	vars[1] = (struct template_var){ "expires", when };
 	vars[2] = (struct template_var){ "portal_url", cfg->portal_url };
-	out = template_render(text, vars, 3, TEMPLATE_ESCAPE_NONE, err,
+	vars[3] = (struct template_var){ "unsubscribe_link", unsub };
+	out = template_render(text, vars, 4, TEMPLATE_ESCAPE_NONE, err,
 	    errlen);
+done:
 	free(link);
+	free(unsub);
 	return out;
 }
 

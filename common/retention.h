@@ -14,10 +14,10 @@
  *     store keeps no revocation time; with the portal's hourly run the
  *     grace starts at most an hour after the revocation);
  *  3. when expiry_reminder is not 0, mails one reminder (template
- *     expiry-reminder.txt: {{link}}, {{expires}}, {{portal_url}}) to each
- *     recipient that has never opened a message expiring within
- *     expiry_reminder, and marks the message STORE_MSG_REMINDED so that
- *     it is reminded once.  Skipped: revoked messages, recipients whose
+ *     expiry-reminder.txt: {{link}}, {{expires}}, {{portal_url}},
+ *     {{unsubscribe_link}}) to each recipient that has never opened a
+ *     message expiring within expiry_reminder, and marks the message
+ *     STORE_MSG_REMINDED so that it is reminded once.  Skipped: revoked messages, recipients whose
  *     account is disabled or unsubscribed, and messages whose whole
  *     lifetime is not longer than expiry_reminder (the reminder would
  *     come with the notification).  The flag is set before mailing, so

@@ -123,6 +123,17 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf1 = f1 & want;
 	*pf2 = 0;
 	*pf3 = 0;
+	/*
+	 * Ask only for the macros we read (the MTA's defaults send a dozen
+	 * per message): less for it to format and for libmilter to parse.
+	 */
+	if ((f0 & SMFIF_SETSYMLIST) != 0 &&
+	    smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen}") ==
+	    MI_SUCCESS &&
+	    smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i") == MI_SUCCESS &&
+	    smfi_setsymlist(ctx, SMFIM_EOH, "i") == MI_SUCCESS &&
+	    smfi_setsymlist(ctx, SMFIM_EOM, "i") == MI_SUCCESS)
+		*pf0 |= SMFIF_SETSYMLIST;
 	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
 	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
 	c->nr_mail = (*pf1 & SMFIP_NR_MAIL) != 0;

@@ -1,8 +1,9 @@
 /*
  * The spool holds a secure message's sealed chunks while its body streams
  * in, so that memory does not grow with message size and no store
- * transaction spans the SMTP conversation.  It is an unlinked temporary
- * file (O_TMPFILE) in spool_dir: it vanishes with the process, and it
+ * transaction spans the SMTP conversation.  Small messages stay in memory
+ * (spool.c: SPOOL_MEM_MAX); larger ones go to an unlinked temporary file
+ * (O_TMPFILE) in spool_dir: it vanishes with the process.  Either way it
  * only ever holds ciphertext.
  */
 #ifndef SEALPOST_SPOOL_H
@@ -13,8 +14,10 @@
 
 struct spool;
 
-/* NULL with errno set on failure. */
+/* NULL with errno set on failure.  The file is made when needed. */
 struct spool	*spool_new(const char *dir);
+/* Whether dir can hold spool files (start-up check): 0, or -1 and errno. */
+int		 spool_check_dir(const char *dir);
 void		 spool_free(struct spool *);
 
 /* Append one sealed chunk; chunk indexes must arrive in order. 0 or -1. */

@@ -42,5 +42,9 @@ int	auth_routes_add(struct http_router *r, struct portal *p);
 int	msg_routes_add(struct http_router *r, struct portal *p);
 /* routes_compose.c: reply, reply all, forward, compose, revoke. */
 int	compose_routes_add(struct http_router *r, struct portal *p);
+/* routes_account.c: the account page and aliases. */
+int	account_routes_add(struct http_router *r, struct portal *p);
+/* routes_unsubscribe.c: GET and POST /unsubscribe. */
+int	unsubscribe_routes_add(struct http_router *r, struct portal *p);
 
 #endif

@@ -28,6 +28,40 @@ auth_now(const struct portal *p)
 	return p->now != NULL ? p->now() : time(NULL);
 }
 
+int
+auth_address_normalize(const char *in, char out[AUTH_ADDRESS_MAX + 1])
+{
+	const char	*s, *e, *at = NULL;
+	size_t		 n, i;
+	unsigned char	 c;
+
+	if (in == NULL)
+		return -1;
+	for (s = in; *s == ' ' || *s == '\t'; s++)
+		;
+	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t' ||
+	    e[-1] == '\r' || e[-1] == '\n'); e--)
+		;
+	n = e - s;
+	if (n < 3 || n > AUTH_ADDRESS_MAX || s[0] == '-')
+		return -1;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c <= 0x20 || c == 0x7f || strchr("<>()[],;:\"\\", c) != NULL)
+			return -1;
+		if (c == '@') {
+			if (at != NULL)
+				return -1;
+			at = s + i;
+		}
+		out[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+	}
+	out[n] = '\0';
+	if (at == NULL || at == s || at == e - 1)
+		return -1;
+	return 0;
+}
+
 const char *
 auth_cookie_name(const struct portal *p, const char *name)
 {
@@ -410,6 +444,11 @@ auth_session(struct portal *p, struct http_request *req,
 		return AUTH_ERROR;
 	}
 	user->professional = config_is_internal(p->cfg, s.address);
+	if (auth_addresses_load(p, user) == -1) {
+		store_session_clear(&s);
+		auth_user_clear(user);
+		return AUTH_ERROR;
+	}
 	memcpy(user->session_key, key, sizeof(user->session_key));
 	sodium_bin2hex(user->csrf, sizeof(user->csrf), s.csrf,
 	    sizeof(s.csrf));
@@ -422,7 +461,12 @@ auth_user_clear(struct auth_user *user)
 {
 	if (user == NULL)
 		return;
+	size_t	i;
+
 	free(user->address);
+	for (i = 0; i < user->naddresses; i++)
+		free(user->addresses[i]);
+	free(user->addresses);
 	sodium_memzero(user, sizeof(*user));
 }
 

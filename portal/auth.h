@@ -23,6 +23,11 @@ struct http_form;
 struct auth_user {
 	char		*address;	/* the account's login address */
 	int		 professional;	/* address is in internal_domains */
+	/* Every address that is this account's: the login address first,
+	 * then its confirmed aliases (pending ones never count).  What
+	 * decides which messages the user may see (auth_addresses.c). */
+	char		**addresses;
+	size_t		 naddresses;
 	uint8_t		 session_key[STORE_KEY_LEN];
 	char		 csrf[AUTH_CSRF_LEN + 1];	/* for forms */
 };
@@ -39,12 +44,32 @@ enum auth_status {
 
 /*
  * The session of req's cookie: enforces expiry and IP binding (an expired
- * session is deleted), touches it, fills *user (clear it with
- * auth_user_clear).  Returns an enum auth_status.
+ * session is deleted), touches it, fills *user, its addresses included
+ * (clear it with auth_user_clear).  Returns an enum auth_status.
  */
 int	auth_session(struct portal *p, struct http_request *req,
 	    struct auth_user *user) __attribute__((warn_unused_result));
 void	auth_user_clear(struct auth_user *user);
+
+/*
+ * auth_addresses.c: fill user->addresses from user->address and the
+ * store's confirmed aliases of it, once per request (auth_session does).
+ * 0, or -1 (store error or no memory, logged).
+ */
+int	auth_addresses_load(struct portal *p, struct auth_user *user)
+	    __attribute__((warn_unused_result));
+/* 1 if address (any case) is one of user's addresses. */
+int	auth_user_has(const struct auth_user *user, const char *address);
+
+#define AUTH_ADDRESS_MAX	254
+
+/*
+ * Trim, lowercase (ASCII) and check an address typed into a form: one
+ * '@' with something on both sides, no blanks, controls or characters
+ * that would need quoting.  -1 if it is not one.
+ */
+int	auth_address_normalize(const char *in,
+	    char out[AUTH_ADDRESS_MAX + 1]) __attribute__((warn_unused_result));
 
 /*
  * For every state-changing form: the csrf field equals the session's

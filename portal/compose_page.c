@@ -27,21 +27,22 @@ mode_title(int mode)
 	}
 }
 
+/* A labelled text field, its help under it, kept together in a div. */
 static void
 form_input(struct http_response *resp, const char *name, const char *label,
     const char *value, const char *sfx, const char *help)
 {
-	page_printf(resp, "<label for=\"%s%s\">%s</label>\n"
-	    "<input type=\"text\" id=\"%s%s\" name=\"%s\" value=\"", name, sfx,
-	    label, name, sfx, name);
+	page_printf(resp, "<div class=\"field\"><label for=\"%s%s\">%s"
+	    "</label>\n<input type=\"text\" id=\"%s%s\" name=\"%s\" "
+	    "value=\"", name, sfx, label, name, sfx, name);
 	page_text(resp, value != NULL ? value : "");
 	page_printf(resp, "\" autocomplete=\"off\" spellcheck=\"false\"");
 	if (help != NULL)
 		page_printf(resp, " aria-describedby=\"%s%s-help\">\n"
-		    "<p id=\"%s%s-help\" class=\"muted\">%s</p>\n", name, sfx,
-		    name, sfx, help);
+		    "<p id=\"%s%s-help\" class=\"muted\">%s</p></div>\n", name,
+		    sfx, name, sfx, help);
 	else
-		page_printf(resp, ">\n");
+		page_printf(resp, "></div>\n");
 }
 
 void
@@ -68,7 +69,8 @@ compose_form_body(struct http_response *resp, const struct auth_user *user,
 		form_input(resp, "to", "To", f->to, sfx, addr_help);
 	form_input(resp, "cc", "Cc", f->cc, sfx, NULL);
 	form_input(resp, "subject", "Subject", f->subject, sfx, NULL);
-	page_printf(resp, "<label for=\"body%s\">Message</label>\n"
+	page_printf(resp, "<div class=\"field\"><label for=\"body%s\">"
+	    "Message</label>\n"
 	    "<textarea id=\"body%s\" name=\"body\" rows=\"10\"", sfx, sfx);
 	if (orig != NULL)
 		page_printf(resp, " aria-describedby=\"body%s-help\">", sfx);
@@ -80,9 +82,10 @@ compose_form_body(struct http_response *resp, const struct auth_user *user,
 		page_printf(resp, "<p id=\"body%s-help\" class=\"muted\">The "
 		    "original message is quoted below your text%s.</p>\n", sfx,
 		    mode == COMPOSE_FORWARD ? ", with its attachments" : "");
-	page_printf(resp, "<label for=\"attachment%s\">Attach files "
-	    "(optional)</label>\n<input type=\"file\" id=\"attachment%s\" "
-	    "name=\"attachment\" multiple>\n"
+	page_printf(resp, "</div>\n<div class=\"field\"><label "
+	    "for=\"attachment%s\">Attach files (optional)</label>\n"
+	    "<input type=\"file\" id=\"attachment%s\" name=\"attachment\" "
+	    "multiple></div>\n"
 	    "<div><button type=\"submit\">Send securely</button></div>\n"
 	    "</form>\n", sfx, sfx);
 }

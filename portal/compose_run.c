@@ -173,8 +173,8 @@ step_original(struct compose_ctx *c)
 		    store_strerror(st));
 		return STEP_FAILED;
 	}
-	if ((!msg_is_recipient(&c->meta, job->user.address) &&
-	    !msg_is_sender(&c->meta, job->user.address)) ||
+	if ((msg_user_recipient(&c->meta, &job->user) == NULL &&
+	    msg_user_sender(&c->meta, &job->user) == NULL) ||
 	    c->meta.expires < msg_now(job->p)) {
 		msg_not_found(job->resp, &job->user);
 		return STEP_ANSWERED;
@@ -220,6 +220,18 @@ step_addresses(struct compose_ctx *c)
 	}
 	if (c->nto + c->ncc == 0)
 		return answer_form(c, 400, "Add at least one recipient.");
+	/* Nobody reads it, and in reject mode the milter would refuse the
+	 * notification: say so now rather than bounce later. */
+	for (i = 0; i < c->nto + c->ncc; i++) {
+		const char *a = i < c->nto ? c->to[i] : c->cc[i - c->nto];
+
+		if (strcasecmp(a, job->p->cfg->noreply_address) != 0)
+			continue;
+		snprintf(text, sizeof(text), "%s is the portal's do-not-reply "
+		    "address: nobody reads it. Remove it and write to the "
+		    "people themselves.", a);
+		return answer_form(c, 400, text);
+	}
 	if (c->nto + c->ncc > MESSAGE_CREATE_MAX_RCPTS) {
 		snprintf(text, sizeof(text), "A message can have at most %d "
 		    "recipients.", MESSAGE_CREATE_MAX_RCPTS);
@@ -738,8 +750,7 @@ step_notify(struct compose_ctx *c)
 	if ((msg = notice_message(c, &nb, subject)) == NULL)
 		goto fail;
 	for (i = 0; i < c->created.nrecipients; i++)
-		if (strcasecmp(c->created.recipients[i],
-		    job->user.address) != 0 &&
+		if (!auth_user_has(&job->user, c->created.recipients[i]) &&
 		    !notice_unwanted(c, c->created.recipients[i]))
 			(void)notice_send(c, msg, c->created.recipients[i]);
 	goto done;

@@ -173,12 +173,16 @@ portal_check_templates(const struct config *cfg, char *err, size_t errlen)
 {
 	static const char *const names[] = {
 		"verify.txt", "reset.txt", "password-changed.txt",
+		"alias.txt",
+		"unsubscribe.txt",
 	};
 	const struct template_var vars[] = {
 		{ "address", "someone@example.org" },
 		{ "portal_url", "https://portal.example.org" },
 		{ "link", "https://portal.example.org/verify?token=0" },
 		{ "lifetime", "24 hours" },
+		{ "account", "master@example.org" },
+		{ "unsubscribe_link", "https://portal.example.org/unsubscribe" },
 	};
 	char	*text, *out, e[256];
 	size_t	 i;
@@ -189,8 +193,8 @@ portal_check_templates(const struct config *cfg, char *err, size_t errlen)
 			snprintf(err, errlen, "%s", e);
 			return -1;
 		}
-		out = template_render(text, vars, 4, TEMPLATE_ESCAPE_NONE, e,
-		    sizeof(e));
+		out = template_render(text, vars, sizeof(vars) /
+		    sizeof(vars[0]), TEMPLATE_ESCAPE_NONE, e, sizeof(e));
 		free(text);
 		if (out == NULL) {
 			snprintf(err, errlen, "%s/%s: %s", cfg->templates_dir,

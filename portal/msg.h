@@ -54,6 +54,7 @@ struct msg_job {
 	unsigned		 part;		/* MSG_PART: N */
 	int			 want_inline;	/* MSG_PART: ?inline=1 */
 	int			 record_open;	/* MSG_VIEW by a recipient */
+	const char		*open_as;	/* that recipient address, in user */
 	int			 failed;	/* set by the worker: 500 */
 };
 
@@ -109,5 +110,12 @@ void	msg_format_time(int64_t t, char *buf, size_t len);
  * recipients. */
 int	msg_is_sender(const struct store_message *, const char *address);
 int	msg_is_recipient(const struct store_message *, const char *address);
+/* The same for every address of user (auth_user.addresses): the first
+ * of them that is the sender, or a recipient, or NULL.  What decides
+ * access; borrowed from user. */
+const char *msg_user_sender(const struct store_message *,
+	    const struct auth_user *);
+const char *msg_user_recipient(const struct store_message *,
+	    const struct auth_user *);
 
 #endif

@@ -239,3 +239,26 @@ msg_is_recipient(const struct store_message *m, const char *address)
 			return 1;
 	return 0;
 }
+
+const char *
+msg_user_sender(const struct store_message *m, const struct auth_user *user)
+{
+	size_t	i;
+
+	for (i = 0; i < user->naddresses; i++)
+		if (msg_is_sender(m, user->addresses[i]))
+			return user->addresses[i];
+	return NULL;
+}
+
+const char *
+msg_user_recipient(const struct store_message *m,
+    const struct auth_user *user)
+{
+	size_t	i;
+
+	for (i = 0; i < user->naddresses; i++)
+		if (msg_is_recipient(m, user->addresses[i]))
+			return user->addresses[i];
+	return NULL;
+}

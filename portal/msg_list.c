@@ -1,6 +1,9 @@
 /*
- * /inbox and /sent: the signed-in address's messages, newest first,
- * MSG_PAGE_SIZE a page (?page=N).  Subject, sender and date come from
+ * /inbox and /sent: the messages of every address of the account (its
+ * login address and confirmed aliases), newest first, each once,
+ * MSG_PAGE_SIZE a page (?page=N).  The live ids of each address are
+ * gathered first (id and date only), merged and de-duplicated; only the
+ * rows of the page asked for are then read and decrypted.  Subject, sender and date come from
  * the sealed header block (decrypted per row, never the body); sent
  * messages list each recipient's first open.  Expired messages are left
  * out, as if they were gone already; revoked ones are marked.
@@ -39,11 +42,18 @@ struct msg_row {
 	int			 readable;	/* sum is filled */
 };
 
+struct msg_key {
+	uint8_t		 id[MSGID_LEN];
+	int64_t		 received;
+};
+
 struct msg_list {
 	struct portal	*p;
 	int		 role;		/* enum store_role */
 	int64_t		 now;
-	size_t		 skip;		/* live rows before this page */
+	struct msg_key	*keys;		/* live messages of every address */
+	size_t		 nkeys;
+	size_t		 keycap;
 	struct msg_row	 rows[MSG_PAGE_SIZE];
 	size_t		 nrows;
 	int		 more;		/* a next page exists */
@@ -83,29 +93,69 @@ msg_row_summary(struct msg_list *l, struct msg_row *row,
 }
 
 /*
- * store_list_messages callback: skips expired messages and the rows of
- * earlier pages, keeps one page, notes whether one more exists.  Runs
- * inside the store's read transaction: no store calls here
- * (message_read_headers only decrypts the record it is given).
+ * store_list_messages callback: the id and date of each live message.
+ * Runs inside the store's read transaction: no store calls here.
  */
 static int
-msg_list_cb(void *arg, const struct store_message *m)
+msg_key_cb(void *arg, const struct store_message *m)
 {
 	struct msg_list	*l = arg;
-	struct msg_row	*row;
-	size_t		 i;
+	struct msg_key	*k;
+	size_t		 cap;
 
 	if (m->expires < l->now)
 		return 0;
-	if (l->skip > 0) {
-		l->skip--;
-		return 0;
+	if (l->nkeys == l->keycap) {
+		cap = l->keycap == 0 ? 64 : l->keycap * 2;
+		if ((k = reallocarray(l->keys, cap, sizeof(*k))) == NULL) {
+			l->oom = 1;
+			return 1;
+		}
+		l->keys = k;
+		l->keycap = cap;
 	}
-	if (l->nrows == MSG_PAGE_SIZE) {
-		l->more = 1;
-		return 1;
-	}
-	row = &l->rows[l->nrows++];
+	k = &l->keys[l->nkeys++];
+	memcpy(k->id, m->id, MSGID_LEN);
+	k->received = m->received;
+	return 0;
+}
+
+/* Newest first, then by id, so that duplicates are neighbours and the
+ * order of pages is stable. */
+static int
+msg_key_cmp(const void *a, const void *b)
+{
+	const struct msg_key	*x = a, *y = b;
+
+	if (x->received != y->received)
+		return x->received > y->received ? -1 : 1;
+	return memcmp(x->id, y->id, MSGID_LEN);
+}
+
+/* Sort l->keys and drop duplicates (a message to two of the account's
+ * addresses, or to oneself). */
+static void
+msg_keys_merge(struct msg_list *l)
+{
+	size_t	i, n = 0;
+
+	if (l->nkeys == 0)
+		return;
+	qsort(l->keys, l->nkeys, sizeof(*l->keys), msg_key_cmp);
+	for (i = 0; i < l->nkeys; i++)
+		if (n == 0 || memcmp(l->keys[i].id, l->keys[n - 1].id,
+		    MSGID_LEN) != 0)
+			l->keys[n++] = l->keys[i];
+	l->nkeys = n;
+}
+
+/* One row of the page from its record.  0, or -1 on no memory. */
+static int
+msg_row_fill(struct msg_list *l, struct msg_row *row,
+    const struct store_message *m)
+{
+	size_t	i;
+
 	memcpy(row->id, m->id, MSGID_LEN);
 	row->flags = m->flags;
 	row->received = m->received;
@@ -113,16 +163,16 @@ msg_list_cb(void *arg, const struct store_message *m)
 	row->size = m->size;
 	row->attachments = m->attachments;
 	if ((row->sender = strdup(m->sender != NULL ? m->sender : "")) == NULL)
-		goto oom;
+		return -1;
 	if (l->role == STORE_ROLE_SENDER && m->nrecipients > 0) {
 		if ((row->rcpts = calloc(m->nrecipients,
 		    sizeof(*row->rcpts))) == NULL ||
 		    (row->opened = calloc(m->nrecipients,
 		    sizeof(*row->opened))) == NULL)
-			goto oom;
+			return -1;
 		for (i = 0; i < m->nrecipients; i++) {
 			if ((row->rcpts[i] = strdup(m->recipients[i])) == NULL)
-				goto oom;
+				return -1;
 			row->nrcpts++;
 			row->opened[i] = MSG_OPEN_NEVER;
 		}
@@ -131,9 +181,49 @@ msg_list_cb(void *arg, const struct store_message *m)
 	if (!(l->role == STORE_ROLE_RECIPIENT && (m->flags & STORE_MSG_REVOKED)))
 		msg_row_summary(l, row, m);
 	return 0;
- oom:
-	l->oom = 1;
-	return 1;
+}
+
+/*
+ * Gather, merge, then read the page's rows.  A message gone since it
+ * was listed (purged meanwhile) is skipped.  0, or -1 (logged).
+ */
+static int
+msg_list_load(struct msg_list *l, const struct auth_user *user,
+    unsigned page, const char *reqid)
+{
+	struct store_message	 m;
+	size_t			 i, skip;
+	int			 st;
+
+	for (i = 0; i < user->naddresses; i++) {
+		st = store_list_messages(l->p->store, user->addresses[i],
+		    l->role, 0, 0, msg_key_cb, l);
+		if (st != STORE_OK || l->oom) {
+			log_warnx("%s list: %s", reqid, l->oom ?
+			    "out of memory" : store_strerror(st));
+			return -1;
+		}
+	}
+	msg_keys_merge(l);
+	skip = (size_t)(page - 1) * MSG_PAGE_SIZE;
+	for (i = skip; i < l->nkeys && l->nrows < MSG_PAGE_SIZE; i++) {
+		memset(&m, 0, sizeof(m));
+		st = store_get_message(l->p->store, l->keys[i].id, &m);
+		if (st == STORE_NOTFOUND)
+			continue;
+		if (st != STORE_OK) {
+			log_warnx("%s list: %s", reqid, store_strerror(st));
+			return -1;
+		}
+		st = msg_row_fill(l, &l->rows[l->nrows++], &m);
+		store_message_clear(&m);
+		if (st == -1) {
+			log_warnx("%s list: out of memory", reqid);
+			return -1;
+		}
+	}
+	l->more = i < l->nkeys;
+	return 0;
 }
 
 /* After the listing: each recipient's first open (/sent). */
@@ -358,14 +448,8 @@ msg_list_handle(struct http_request *req, struct http_response *resp,
 	l->p = p;
 	l->role = role;
 	l->now = msg_now(p);
-	l->skip = (size_t)(page - 1) * MSG_PAGE_SIZE;
-	st = store_list_messages(p->store, user.address, role, 0, 0,
-	    msg_list_cb, l);
-	if (st != STORE_OK || l->oom) {
-		log_warnx("%s list: %s", req->id, l->oom ? "out of memory" :
-		    store_strerror(st));
+	if (msg_list_load(l, &user, page, req->id) == -1)
 		goto done;
-	}
 	if (role == STORE_ROLE_SENDER)
 		msg_list_opens(l, req->id);
 	msg_render_list(resp, l, &user, page);
@@ -374,6 +458,7 @@ msg_list_handle(struct http_request *req, struct http_response *resp,
 	if (l != NULL) {
 		for (i = 0; i < l->nrows; i++)
 			msg_row_clear(&l->rows[i]);
+		free(l->keys);
 		free(l);
 	}
 	auth_user_clear(&user);

@@ -353,7 +353,7 @@ msg_record_open(struct msg_job *job)
 	int	st;
 
 	if ((st = store_record_open(job->p->store, job->meta.id,
-	    job->user.address, msg_now(job->p))) != STORE_OK)
+	    job->open_as, msg_now(job->p))) != STORE_OK)
 		log_warnx("%s message: id=%s record open: %s", job->req->id,
 		    job->idstr, store_strerror(st));
 }

@@ -309,21 +309,26 @@ thread_find(struct msg_job *job, struct thread_row **rows, size_t *nrows)
 		return 0;
 	}
 	s.now = msg_now(job->p);
-	if ((st = store_list_messages(job->p->store, job->user.address,
-	    STORE_ROLE_RECIPIENT, 0, COMPOSE_THREAD_SCAN, thread_scan_cb,
-	    &s)) != STORE_OK || s.oom ||
-	    (st = store_list_messages(job->p->store, job->user.address,
-	    STORE_ROLE_SENDER, 0, COMPOSE_THREAD_SCAN, thread_scan_cb,
-	    &s)) != STORE_OK || s.oom) {
-		log_warnx("%s thread: %s", job->req->id, s.oom ?
-		    "out of memory" : store_strerror(st));
-		goto done;
+	/* Every address of the account, both roles. */
+	for (i = 0; i < job->user.naddresses; i++) {
+		if ((st = store_list_messages(job->p->store,
+		    job->user.addresses[i], STORE_ROLE_RECIPIENT, 0,
+		    COMPOSE_THREAD_SCAN, thread_scan_cb, &s)) != STORE_OK ||
+		    s.oom || (st = store_list_messages(job->p->store,
+		    job->user.addresses[i], STORE_ROLE_SENDER, 0,
+		    COMPOSE_THREAD_SCAN, thread_scan_cb, &s)) != STORE_OK ||
+		    s.oom) {
+			log_warnx("%s thread: %s", job->req->id, s.oom ?
+			    "out of memory" : store_strerror(st));
+			goto done;
+		}
 	}
 	qsort(s.v, s.n, sizeof(*s.v), scan_cmp);
 	if ((r = calloc(s.n + 1, sizeof(*r))) == NULL)
 		goto done;
 	for (i = 0, keep = 0; i < s.n && keep < COMPOSE_THREAD_SCAN; i++) {
-		/* Mail to oneself is in both lists. */
+		/* Mail to oneself, or to two of one's addresses, is in
+		 * more than one list. */
 		if (i > 0 && memcmp(s.v[i].id, s.v[i - 1].id, MSGID_LEN) == 0)
 			continue;
 		keep++;
@@ -443,11 +448,11 @@ static void
 reply_defaults(struct msg_job *job, const struct msgview *v, int all,
     GString *to, GString *cc)
 {
-	const char	*me = job->user.address;
 	char		**hdr = NULL, **tov = NULL, bad[96];
 	size_t		  nhdr = 0, ntov = 0, i;
-	int		  sender = msg_is_sender(&job->meta, me) &&
-			    !msg_is_recipient(&job->meta, me);
+	int		  sender = msg_user_sender(&job->meta, &job->user) !=
+			    NULL && msg_user_recipient(&job->meta, &job->user) ==
+			    NULL;
 
 	if (sender) {
 		if (compose_parse_addresses(v->to, &tov, &ntov, bad,
@@ -475,7 +480,8 @@ reply_defaults(struct msg_job *job, const struct msgview *v, int all,
 		/* What parsed before the bad one is kept. */
 	}
 	for (i = 0; i < nhdr; i++) {
-		if (strcasecmp(hdr[i], me) == 0 || in_list(tov, ntov, hdr[i]))
+		if (auth_user_has(&job->user, hdr[i]) ||
+		    in_list(tov, ntov, hdr[i]))
 			continue;
 		if (!job->user.professional &&
 		    !compose_is_participant(&job->meta, hdr[i]))
@@ -521,7 +527,7 @@ msg_actions_render(struct msg_job *job, const struct msgview *v)
 	answer_form(job, v, COMPOSE_REPLY, "Reply");
 	answer_form(job, v, COMPOSE_REPLY_ALL, "Reply all");
 	answer_form(job, v, COMPOSE_FORWARD, "Forward");
-	if (msg_is_sender(&job->meta, job->user.address))
+	if (msg_user_sender(&job->meta, &job->user) != NULL)
 		page_printf(job->resp, "<form method=\"get\" "
 		    "action=\"/m/%s/revoke\" class=\"inline\"><button "
 		    "type=\"submit\" class=\"secondary\">Revoke this "

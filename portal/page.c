@@ -80,6 +80,8 @@ page_begin(struct http_response *resp, const char *title,
 	page_text(resp, title);
 	page_printf(resp, " \xe2\x80\x94 sealpost</title>\n"
 	    "<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
+	    "<link rel=\"icon\" href=\"/static/icon.svg\" "
+	    "type=\"image/svg+xml\">\n"
 	    "</head>\n<body>\n<header class=\"bar\">"
 	    "<a class=\"brand\" href=\"/\">sealpost</a>");
 	if (user != NULL) {

@@ -14,5 +14,8 @@ portal_routes_add(struct http_router *r, struct portal *p)
 	if (auth_routes_add(r, p) == -1 || msg_routes_add(r, p) == -1 ||
 	    compose_routes_add(r, p) == -1)
 		return -1;
+	if (account_routes_add(r, p) == -1 ||
+	    unsubscribe_routes_add(r, p) == -1)
+		return -1;
 	return 0;
 }

@@ -28,16 +28,17 @@
 #include "http.h"
 #include "http_form.h"
 #include "http_router.h"
+#include "link.h"
 #include "log.h"
+#include "mail_link.h"
 #include "mailer.h"
 #include "page.h"
+#include "page_form.h"
 #include "password.h"
 #include "store.h"
-#include "template.h"
 #include "throttle.h"
 #include "workpool.h"
 
-#define ADDRESS_MAX		254
 #define AUTH_FORM_MAX_BODY	(16 * 1024)
 #define EMAIL_COOKIE_AGE	(365L * 86400)
 #define PWHASH_OPS		crypto_pwhash_OPSLIMIT_INTERACTIVE
@@ -52,19 +53,19 @@ enum link_kind {
 	LINK_RESET,
 };
 
-static const struct link_info {
-	int		 token_kind;	/* enum store_token_kind */
-	const char	*path;		/* the link's path */
-	const char	*template;	/* mail body */
-	const char	*subject;
-	const char	*what;		/* for logs */
-} link_info[] = {
+static int	verify_allowed(struct portal *, const char *);
+static int	reset_allowed(struct portal *, const char *);
+static uint64_t	verify_lifetime(const struct config *);
+static uint64_t	reset_lifetime(const struct config *);
+
+static const struct link_spec link_info[] = {
 	[LINK_VERIFY] = { STORE_TOKEN_VERIFY, "/verify", "verify.txt",
 	    "Choose your password for the secure message portal",
-	    "verification" },
+	    "verification", "not invited", verify_lifetime, verify_allowed,
+	    0 },
 	[LINK_RESET] = { STORE_TOKEN_RESET, "/reset", "reset.txt",
 	    "Reset your password for the secure message portal",
-	    "reset" },
+	    "reset", "no account", reset_lifetime, reset_allowed, 0 },
 };
 
 /* Checked against for unknown addresses, so that they take as long. */
@@ -83,45 +84,6 @@ static time_t
 now_of(const struct portal *p)
 {
 	return p->now != NULL ? p->now() : time(NULL);
-}
-
-/*
- * Trim, lowercase (ASCII) and check an address typed into a form: one
- * '@' with something on both sides, no blanks, controls or characters
- * that would need quoting.  -1 if it is not one.
- */
-static int
-email_normalize(const char *in, char out[ADDRESS_MAX + 1])
-{
-	const char	*s, *e, *at = NULL;
-	size_t		 n, i;
-	unsigned char	 c;
-
-	if (in == NULL)
-		return -1;
-	for (s = in; *s == ' ' || *s == '\t'; s++)
-		;
-	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t' ||
-	    e[-1] == '\r' || e[-1] == '\n'); e--)
-		;
-	n = e - s;
-	if (n < 3 || n > ADDRESS_MAX || s[0] == '-')
-		return -1;
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c <= 0x20 || c == 0x7f || strchr("<>()[],;:\"\\", c) != NULL)
-			return -1;
-		if (c == '@') {
-			if (at != NULL)
-				return -1;
-			at = s + i;
-		}
-		out[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
-	}
-	out[n] = '\0';
-	if (at == NULL || at == s || at == e - 1)
-		return -1;
-	return 0;
 }
 
 /* The remembered address: percent-encoded in a cookie. */
@@ -161,9 +123,9 @@ hexval(char c)
 /* The remembered address of req into out, or -1. */
 static int
 email_cookie_get(const struct portal *p, const struct http_request *req,
-    char out[ADDRESS_MAX + 1])
+    char out[AUTH_ADDRESS_MAX + 1])
 {
-	char	raw[3 * ADDRESS_MAX + 1], dec[ADDRESS_MAX + 1];
+	char	raw[3 * AUTH_ADDRESS_MAX + 1], dec[AUTH_ADDRESS_MAX + 1];
 	size_t	i, o = 0;
 	int	h, l;
 
@@ -171,7 +133,7 @@ email_cookie_get(const struct portal *p, const struct http_request *req,
 	    NULL)
 		return -1;
 	for (i = 0; raw[i] != '\0'; i++) {
-		if (o == ADDRESS_MAX)
+		if (o == AUTH_ADDRESS_MAX)
 			return -1;
 		if (raw[i] == '%') {
 			if ((h = hexval(raw[i + 1])) == -1 ||
@@ -185,14 +147,14 @@ email_cookie_get(const struct portal *p, const struct http_request *req,
 	dec[o] = '\0';
 	if (!http_utf8_valid((const unsigned char *)dec, o))
 		return -1;
-	return email_normalize(dec, out);
+	return auth_address_normalize(dec, out);
 }
 
 static int
 email_cookie_set(const struct portal *p, struct http_response *resp,
     const char *addr)
 {
-	char	enc[3 * ADDRESS_MAX + 1];
+	char	enc[3 * AUTH_ADDRESS_MAX + 1];
 
 	email_cookie_encode(addr, enc, sizeof(enc));
 	return auth_cookie_set(p, resp, AUTH_COOKIE_EMAIL, enc,
@@ -202,25 +164,6 @@ email_cookie_set(const struct portal *p, struct http_response *resp,
 /*
  * Pages.
  */
-
-static void
-form_hidden(struct http_response *resp, const char *name, const char *value)
-{
-	page_printf(resp, "<input type=\"hidden\" name=\"%s\" value=\"", name);
-	page_text(resp, value);
-	page_printf(resp, "\">\n");
-}
-
-static void
-form_error(struct http_response *resp, const char *error)
-{
-	if (error == NULL)
-		return;
-	page_printf(resp, "<p class=\"error\" role=\"alert\" "
-	    "id=\"form-error\">");
-	page_text(resp, error);
-	page_printf(resp, "</p>\n");
-}
 
 static void
 render_login(struct portal *p, struct http_response *resp, int status,
@@ -235,13 +178,13 @@ render_login(struct portal *p, struct http_response *resp, int status,
 		page_text(resp, notice);
 		page_printf(resp, "</p>\n");
 	}
-	form_error(resp, error);
+	page_form_error(resp, error);
 	page_printf(resp, "<form method=\"post\" action=\"/login\">\n");
-	form_hidden(resp, "csrf", pre);
+	page_hidden(resp, "csrf", pre);
 	page_printf(resp, "<label for=\"email\">Email address</label>\n"
 	    "<input id=\"email\" name=\"email\" type=\"email\" "
 	    "autocomplete=\"email\" required maxlength=\"%d\"%s%s value=\"",
-	    ADDRESS_MAX, email == NULL ? " autofocus" : "",
+	    AUTH_ADDRESS_MAX, email == NULL ? " autofocus" : "",
 	    error != NULL ? " aria-describedby=\"form-error\"" : "");
 	page_text(resp, email != NULL ? email : "");
 	page_printf(resp, "\">\n<label for=\"password\">Password</label>\n"
@@ -254,7 +197,7 @@ render_login(struct portal *p, struct http_response *resp, int status,
 	    email != NULL ? " autofocus" : "");
 	if (remembered) {
 		page_printf(resp, "<form method=\"post\" action=\"/forget-me\">\n");
-		form_hidden(resp, "csrf", pre);
+		page_hidden(resp, "csrf", pre);
 		page_printf(resp, "<p class=\"muted\">Not you, or a shared "
 		    "device? Forget me logs this device out and forgets the "
 		    "address.</p>\n<button type=\"submit\" class=\"secondary\">"
@@ -287,13 +230,13 @@ render_email_form(struct http_response *resp, int status, int kind,
 	page_printf(resp, "</h1>\n<p>");
 	page_text(resp, intro);
 	page_printf(resp, "</p>\n");
-	form_error(resp, error);
+	page_form_error(resp, error);
 	page_printf(resp, "<form method=\"post\" action=\"%s\">\n", action);
-	form_hidden(resp, "csrf", pre);
+	page_hidden(resp, "csrf", pre);
 	page_printf(resp, "<label for=\"email\">Email address</label>\n"
 	    "<input id=\"email\" name=\"email\" type=\"email\" "
 	    "autocomplete=\"email\" required autofocus maxlength=\"%d\"%s "
-	    "value=\"", ADDRESS_MAX,
+	    "value=\"", AUTH_ADDRESS_MAX,
 	    error != NULL ? " aria-describedby=\"form-error\"" : "");
 	page_text(resp, email != NULL ? email : "");
 	page_printf(resp, "\">\n<button type=\"submit\">Send the link</button>\n"
@@ -314,11 +257,11 @@ render_password_form(struct portal *p, struct http_response *resp,
 	resp->status = status;
 	page_begin(resp, title, NULL);
 	page_printf(resp, "<h1>%s</h1>\n", title);
-	form_error(resp, error);
+	page_form_error(resp, error);
 	page_printf(resp, "<form method=\"post\" action=\"%s\">\n",
 	    link_info[kind].path);
-	form_hidden(resp, "csrf", pre);
-	form_hidden(resp, "token", token);
+	page_hidden(resp, "csrf", pre);
+	page_hidden(resp, "token", token);
 	/* Read-only, so that password managers file the password under
 	 * the right address. */
 	page_printf(resp, "<label for=\"email\">Email address</label>\n"
@@ -353,31 +296,6 @@ render_link_invalid(struct http_response *resp, int kind)
 	page_end(resp);
 }
 
-static void
-render_busy(struct http_response *resp)
-{
-	page_message(resp, 503, NULL, "Busy",
-	    "The server is busy. Please try again in a moment.");
-	if (http_response_set_header(resp, "Retry-After", "5") == -1)
-		log_warnx("cannot set Retry-After");
-}
-
-static void
-render_csrf_refused(struct http_response *resp)
-{
-	page_message(resp, 403, NULL, "This form has expired",
-	    "The form was sent from another site, or it has expired. Go "
-	    "back, reload the page and try again.");
-}
-
-static void
-render_bad_form(struct http_response *resp)
-{
-	page_message(resp, 400, NULL, "Bad request",
-	    "The form could not be read. Go back, reload the page and try "
-	    "again.");
-}
-
 /*
  * GET /: the login form, or the inbox for a session.
  */
@@ -387,7 +305,7 @@ handle_index(struct http_request *req, struct http_response *resp, void *arg)
 	struct portal		*p = arg;
 	struct auth_user	 user;
 	char			 pre[AUTH_TOKEN_HEX + 1], notice[512];
-	char			 email[ADDRESS_MAX + 1];
+	char			 email[AUTH_ADDRESS_MAX + 1];
 	int			 st, remembered;
 
 	st = auth_session(p, req, &user);
@@ -420,7 +338,7 @@ struct login_job {
 	struct http_response	*resp;
 	char			*password;	/* sodium_malloc */
 	char			 hash[crypto_pwhash_STRBYTES];
-	char			 address[ADDRESS_MAX + 1];
+	char			 address[AUTH_ADDRESS_MAX + 1];
 	char			 ip[HTTP_PEER_LEN];
 	char			 pre[AUTH_TOKEN_HEX + 1];
 	char			 id[AUTH_TOKEN_HEX + 1];	/* new session */
@@ -535,7 +453,7 @@ handle_login(struct http_request *req, struct http_response *resp, void *arg)
 	struct login_job	*j = NULL;
 	struct store_account	 a;
 	const char		*email, *pw;
-	char			 addr[ADDRESS_MAX + 1], pre[AUTH_TOKEN_HEX + 1];
+	char			 addr[AUTH_ADDRESS_MAX + 1], pre[AUTH_TOKEN_HEX + 1];
 	char			 big[4096];
 	time_t			 now = now_of(p);
 	size_t			 pwlen;
@@ -543,18 +461,18 @@ handle_login(struct http_request *req, struct http_response *resp, void *arg)
 
 	memset(&a, 0, sizeof(a));
 	if (http_request_form(req, &form) == -1) {
-		render_bad_form(resp);
+		page_bad_form(resp);
 		return HTTP_HANDLER_DONE;
 	}
 	if (auth_check_pre(p, req, form) == -1) {
-		render_csrf_refused(resp);
+		page_csrf_refused(resp);
 		goto done;
 	}
 	(void)auth_cookie_get(p, req, AUTH_COOKIE_PRE, pre, sizeof(pre));
 	email = http_form_get(form, "email");
 	pw = http_form_get(form, "password");
 	pwlen = pw != NULL ? strlen(pw) : 0;
-	if (email_normalize(email, addr) == -1 || pwlen == 0 ||
+	if (auth_address_normalize(email, addr) == -1 || pwlen == 0 ||
 	    pwlen > PASSWORD_MAX_BYTES) {
 		render_login(p, resp, 400, pre, email, 0, LOGIN_FAILED_TEXT,
 		    NULL);
@@ -606,7 +524,7 @@ handle_login(struct http_request *req, struct http_response *resp, void *arg)
 
 	if (workpool_submit(hash_pool(p), login_work, login_done, j) == -1) {
 		log_warnx("%s worker pool full", req->id);
-		render_busy(resp);
+		page_busy(resp);
 		goto done;
 	}
 	j = NULL;
@@ -631,7 +549,7 @@ handle_logout(struct http_request *req, struct http_response *resp,
 	int			 st, rc = HTTP_HANDLER_DONE;
 
 	if (http_request_form(req, &form) == -1) {
-		render_bad_form(resp);
+		page_bad_form(resp);
 		return HTTP_HANDLER_DONE;
 	}
 	st = auth_session(p, req, &user);
@@ -640,7 +558,7 @@ handle_logout(struct http_request *req, struct http_response *resp,
 		goto done;
 	}
 	if (st == AUTH_OK && auth_check_csrf(p, req, &user, form) == -1) {
-		render_csrf_refused(resp);
+		page_csrf_refused(resp);
 		goto done;
 	}
 	if (st == AUTH_OK)
@@ -665,7 +583,7 @@ handle_forget_me(struct http_request *req, struct http_response *resp,
 	int			 st, rc = HTTP_HANDLER_DONE, refused;
 
 	if (http_request_form(req, &form) == -1) {
-		render_bad_form(resp);
+		page_bad_form(resp);
 		return HTTP_HANDLER_DONE;
 	}
 	/* From a session's page (its csrf), or from the login page (the
@@ -678,7 +596,7 @@ handle_forget_me(struct http_request *req, struct http_response *resp,
 	refused = st == AUTH_OK ? auth_check_csrf(p, req, &user, form) :
 	    auth_check_pre(p, req, form);
 	if (refused == -1) {
-		render_csrf_refused(resp);
+		page_csrf_refused(resp);
 		goto done;
 	}
 	if (st == AUTH_OK)
@@ -697,160 +615,70 @@ done:
  * GET and POST /register and /forgot: the link mails.  The job runs
  * detached from the request, which has had its neutral answer already.
  */
-struct mail_job {
-	struct portal	*p;
-	int		 kind;		/* enum link_kind */
-	int		 send;		/* not throttled */
-	char		 address[ADDRESS_MAX + 1];
-	char		 id[HTTP_ID_LEN];
-};
-
 static int
-found_one(void *arg, const struct store_message *m)
-{
-	*(int *)arg = 1;
-	return 1;
-}
-
-/* Whether address may get this kind of link: 1, 0, or -1 (store). */
-static int
-link_allowed(struct mail_job *j)
+verify_allowed(struct portal *p, const char *address)
 {
 	struct store_account	a;
-	int			st, found = 0;
+	struct store_alias	al;
+	int			st, ok;
 
-	st = store_get_account(j->p->store, j->address, &a);
+	/* A confirmed alias receives into its master's account; it gets
+	 * no account of its own. */
+	if ((st = store_get_alias(p->store, address, &al)) == STORE_OK) {
+		ok = al.status != STORE_ALIAS_CONFIRMED;
+		store_alias_clear(&al);
+		if (!ok)
+			return 0;
+	} else if (st != STORE_NOTFOUND)
+		return -1;
+	st = store_get_account(p->store, address, &a);
 	if (st != STORE_OK && st != STORE_NOTFOUND)
 		return -1;
 	if (st == STORE_OK) {
-		found = (a.flags & (STORE_ACCOUNT_DISABLED |
+		ok = (a.flags & (STORE_ACCOUNT_DISABLED |
 		    STORE_ACCOUNT_UNSUBSCRIBED)) == 0;
 		store_account_clear(&a);
 		/* An account (invited by an administrator, or registered)
-		 * may register again or reset. */
-		return found;
+		 * may register again. */
+		return ok;
 	}
-	if (j->kind == LINK_RESET)
+	return link_invited(p, address);
+}
+
+static int
+reset_allowed(struct portal *p, const char *address)
+{
+	struct store_account	a;
+	int			st, ok;
+
+	st = store_get_account(p->store, address, &a);
+	if (st == STORE_NOTFOUND)
 		return 0;
-	/* Invited: an internal address, or a recipient of a stored
-	 * secure message. */
-	if (config_is_internal(j->p->cfg, j->address))
-		return 1;
-	st = store_list_messages(j->p->store, j->address,
-	    STORE_ROLE_RECIPIENT, 0, 1, found_one, &found);
-	if (st != STORE_OK && st != STORE_NOTFOUND)
+	if (st != STORE_OK)
 		return -1;
-	return found;
+	ok = (a.flags & (STORE_ACCOUNT_DISABLED |
+	    STORE_ACCOUNT_UNSUBSCRIBED)) == 0;
+	store_account_clear(&a);
+	return ok;
 }
 
-/* Render a mail template with the usual variables; caller frees. */
-static char *
-mail_render(const struct config *cfg, const char *name, const char *address,
-    const char *link, uint64_t lifetime, char *err, size_t errlen)
+static uint64_t
+verify_lifetime(const struct config *cfg)
 {
-	struct template_var	 vars[4];
-	char			 life[64], *text, *out;
-
-	auth_format_duration(lifetime, life, sizeof(life));
-	vars[0] = (struct template_var){ "address", address };
-	vars[1] = (struct template_var){ "portal_url", cfg->portal_url };
-	vars[2] = (struct template_var){ "link", link != NULL ? link : "" };
-	vars[3] = (struct template_var){ "lifetime", life };
-	if ((text = template_read(cfg->templates_dir, name, err,
-	    errlen)) == NULL)
-		return NULL;
-	out = template_render(text, vars, 4, TEMPLATE_ESCAPE_NONE, err,
-	    errlen);
-	free(text);
-	return out;
+	return cfg->verify_link_lifetime;
 }
 
-static void
-mail_work(void *arg)
+static uint64_t
+reset_lifetime(const struct config *cfg)
 {
-	struct mail_job		*j = arg;
-	const struct link_info	*li = &link_info[j->kind];
-	const struct config	*cfg = j->p->cfg;
-	struct store_token	 t;
-	char			 hex[AUTH_TOKEN_HEX + 1], *link = NULL;
-	char			*body = NULL, err[256];
-	uint64_t		 lifetime;
-	size_t			 ulen, linklen;
-	int			 allowed, st;
-
-	if (!j->send)
-		return;
-	if ((allowed = link_allowed(j)) == -1) {
-		log_warnx("%s no %s link sent: store error", j->id, li->what);
-		return;
-	}
-	if (!allowed) {
-		log_info("%s no %s link for %s: %s", j->id, li->what,
-		    j->address, j->kind == LINK_VERIFY ? "not invited" :
-		    "no account");
-		return;
-	}
-	lifetime = j->kind == LINK_VERIFY ? cfg->verify_link_lifetime :
-	    cfg->reset_link_lifetime;
-	memset(&t, 0, sizeof(t));
-	auth_token_new(hex, t.key);
-	t.kind = li->token_kind;
-	t.address = j->address;
-	t.data = "";
-	t.expires = now_of(j->p) + (int64_t)lifetime;
-	/* Only the newest link of a kind works. */
-	st = store_delete_tokens(j->p->store, j->address, li->token_kind);
-	if ((st != STORE_OK && st != STORE_NOTFOUND) ||
-	    (st = store_put_token(j->p->store, &t)) != STORE_OK) {
-		log_warnx("%s no %s link sent: %s", j->id, li->what,
-		    store_strerror(st));
-		goto done;
-	}
-	ulen = strlen(cfg->portal_url);
-	while (ulen > 0 && cfg->portal_url[ulen - 1] == '/')
-		ulen--;
-	linklen = ulen + strlen(li->path) + strlen("?token=") +
-	    AUTH_TOKEN_HEX + 1;
-	if ((link = malloc(linklen)) == NULL)
-		goto done;
-	snprintf(link, linklen, "%.*s%s?token=%s", (int)ulen, cfg->portal_url,
-	    li->path, hex);
-	if ((body = mail_render(cfg, li->template, j->address, link, lifetime,
-	    err, sizeof(err))) == NULL) {
-		log_warnx("%s no %s link sent: %s: %s", j->id, li->what,
-		    li->template, err);
-		goto done;
-	}
-	if (mailer_send(cfg, j->address, li->subject, body, err,
-	    sizeof(err)) == -1)
-		log_warnx("%s %s link to %s not sent: %s", j->id, li->what,
-		    j->address, err);
-	else
-		log_info("%s %s link sent to %s", j->id, li->what, j->address);
-done:
-	sodium_memzero(hex, sizeof(hex));
-	sodium_memzero(&t, sizeof(t));
-	if (link != NULL) {
-		sodium_memzero(link, strlen(link));
-		free(link);
-	}
-	if (body != NULL) {
-		sodium_memzero(body, strlen(body));
-		free(body);
-	}
-}
-
-static void
-mail_done(void *arg, int cancelled)
-{
-	free(arg);
+	return cfg->reset_link_lifetime;
 }
 
 static int
 handle_email_form(struct http_request *req, struct http_response *resp,
     struct portal *p, int kind)
 {
-	char	pre[AUTH_TOKEN_HEX + 1], email[ADDRESS_MAX + 1];
+	char	pre[AUTH_TOKEN_HEX + 1], email[AUTH_ADDRESS_MAX + 1];
 
 	if (auth_pre_token(p, req, resp, pre) == -1)
 		return HTTP_HANDLER_ERROR;
@@ -865,57 +693,31 @@ handle_email_post(struct http_request *req, struct http_response *resp,
     struct portal *p, int kind)
 {
 	struct http_form	*form = NULL;
-	struct mail_job		*j;
 	const char		*email;
-	char			 addr[ADDRESS_MAX + 1], pre[AUTH_TOKEN_HEX + 1];
+	char			 addr[AUTH_ADDRESS_MAX + 1], pre[AUTH_TOKEN_HEX + 1];
 	char			 life[64], text[512];
-	time_t			 now = now_of(p);
 	int			 rc = HTTP_HANDLER_DONE;
 
 	if (http_request_form(req, &form) == -1) {
-		render_bad_form(resp);
+		page_bad_form(resp);
 		return HTTP_HANDLER_DONE;
 	}
 	if (auth_check_pre(p, req, form) == -1) {
-		render_csrf_refused(resp);
+		page_csrf_refused(resp);
 		goto done;
 	}
 	(void)auth_cookie_get(p, req, AUTH_COOKIE_PRE, pre, sizeof(pre));
 	email = http_form_get(form, "email");
-	if (email_normalize(email, addr) == -1) {
+	if (auth_address_normalize(email, addr) == -1) {
 		render_email_form(resp, 400, kind, pre, email,
 		    "Enter a valid email address, like name@example.com.");
 		goto done;
 	}
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		rc = HTTP_HANDLER_ERROR;
+	if (link_request(p, req, &link_info[kind], addr) == -1) {
+		page_busy(resp);
 		goto done;
 	}
-	j->p = p;
-	j->kind = kind;
-	memcpy(j->address, addr, sizeof(addr));
-	memcpy(j->id, req->id, sizeof(j->id));
-	/* Every address gets a job, invited or not, so that neither the
-	 * answer nor its timing tells them apart. */
-	j->send = !throttle_blocked(p->throttle, THROTTLE_MAIL_ADDRESS, addr,
-	    now) && !throttle_blocked(p->throttle, THROTTLE_MAIL_IP, req->peer,
-	    now);
-	if (workpool_submit(p->pool, mail_work, mail_done, j) == -1) {
-		free(j);
-		log_warnx("%s worker pool full", req->id);
-		render_busy(resp);
-		goto done;
-	}
-	if (j->send) {
-		(void)throttle_record(p->throttle, THROTTLE_MAIL_ADDRESS, addr,
-		    now);
-		(void)throttle_record(p->throttle, THROTTLE_MAIL_IP, req->peer,
-		    now);
-	} else
-		log_info("%s %s mail throttled", req->id,
-		    link_info[kind].what);
-	auth_format_duration(kind == LINK_VERIFY ?
-	    p->cfg->verify_link_lifetime : p->cfg->reset_link_lifetime, life,
+	auth_format_duration(link_info[kind].lifetime(p->cfg), life,
 	    sizeof(life));
 	snprintf(text, sizeof(text), "If this address may use sealpost, a "
 	    "link has been sent to it. %s The link works once and expires in "
@@ -962,7 +764,7 @@ struct password_job {
 	int			 kind;		/* enum link_kind */
 	uint8_t			 key[STORE_KEY_LEN];
 	char			*password;	/* sodium_malloc */
-	char			 address[ADDRESS_MAX + 1];
+	char			 address[AUTH_ADDRESS_MAX + 1];
 	int			 result;	/* enum password_result */
 	int			 others_ended;	/* sessions were ended */
 };
@@ -984,7 +786,7 @@ password_changed_mail(struct password_job *j)
 	char	*body, err[256];
 
 	if ((body = mail_render(j->p->cfg, "password-changed.txt", j->address,
-	    NULL, 0, err, sizeof(err))) == NULL) {
+	    NULL, NULL, 0, err, sizeof(err))) == NULL) {
 		log_warnx("%s password-changed mail not sent: %s", j->req->id,
 		    err);
 		return;
@@ -1112,28 +914,6 @@ password_done(void *arg, int cancelled)
 	http_request_done(req);
 }
 
-/* The token of a link (from the query or the form) as a live token of
- * kind: 0 with *t filled, 1 if not valid, -1 on a store error. */
-static int
-link_lookup(struct portal *p, const char *hex, int kind,
-    uint8_t key[STORE_KEY_LEN], struct store_token *t)
-{
-	int	st;
-
-	memset(t, 0, sizeof(*t));
-	if (auth_token_key(hex, key) == -1)
-		return 1;
-	st = store_peek_token(p->store, key, link_info[kind].token_kind,
-	    now_of(p), t);
-	if (st == STORE_NOTFOUND)
-		return 1;
-	if (st != STORE_OK) {
-		log_warnx("cannot read a link token: %s", store_strerror(st));
-		return -1;
-	}
-	return 0;
-}
-
 static int
 handle_link_get(struct http_request *req, struct http_response *resp,
     struct portal *p, int kind)
@@ -1151,7 +931,7 @@ handle_link_get(struct http_request *req, struct http_response *resp,
 		render_link_invalid(resp, kind);
 		goto done;
 	}
-	if ((found = link_lookup(p, hex, kind, key, &t)) == -1) {
+	if ((found = link_lookup(p, &link_info[kind], hex, key, &t)) == -1) {
 		rc = HTTP_HANDLER_ERROR;
 		goto done;
 	}
@@ -1184,11 +964,11 @@ handle_link_post(struct http_request *req, struct http_response *resp,
 
 	memset(&t, 0, sizeof(t));
 	if (http_request_form(req, &form) == -1) {
-		render_bad_form(resp);
+		page_bad_form(resp);
 		return HTTP_HANDLER_DONE;
 	}
 	if (auth_check_pre(p, req, form) == -1) {
-		render_csrf_refused(resp);
+		page_csrf_refused(resp);
 		goto done;
 	}
 	(void)auth_cookie_get(p, req, AUTH_COOKIE_PRE, pre, sizeof(pre));
@@ -1196,7 +976,7 @@ handle_link_post(struct http_request *req, struct http_response *resp,
 		render_link_invalid(resp, kind);
 		goto done;
 	}
-	if ((found = link_lookup(p, hex, kind, key, &t)) == -1) {
+	if ((found = link_lookup(p, &link_info[kind], hex, key, &t)) == -1) {
 		rc = HTTP_HANDLER_ERROR;
 		goto done;
 	}
@@ -1240,7 +1020,7 @@ handle_link_post(struct http_request *req, struct http_response *resp,
 	snprintf(j->address, sizeof(j->address), "%s", t.address);
 	if (workpool_submit(hash_pool(p), password_work, password_done, j) == -1) {
 		log_warnx("%s worker pool full", req->id);
-		render_busy(resp);
+		page_busy(resp);
 		goto done;
 	}
 	j = NULL;

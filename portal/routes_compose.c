@@ -181,7 +181,7 @@ revoke_lookup(struct portal *p, struct http_request *req,
 		return -1;
 	}
 	/* Recipients and strangers: no such message. */
-	if (!msg_is_sender(m, user->address) || m->expires < msg_now(p)) {
+	if (msg_user_sender(m, user) == NULL || m->expires < msg_now(p)) {
 		store_message_clear(m);
 		msg_not_found(resp, user);
 		return 1;

@@ -4,7 +4,9 @@
  * message id that decodes strictly, exists, has not expired and names
  * the signed-in address as a recipient or as its sender.  Every other
  * case gets the same 404 page, so that nobody learns whether an id
- * exists.  Then the message is decrypted and rendered (msg_show.c) on
+ * exists.  "The signed-in address" is any of the account's addresses:
+ * its login address and confirmed aliases (auth_addresses.c).  Then the
+ * message is decrypted and rendered (msg_show.c) on
  * the loop, or on the worker pool when it is larger than MSG_ASYNC_MIN.
  */
 #include <stdlib.h>
@@ -107,7 +109,8 @@ msg_handle(struct http_request *req, struct http_response *resp,
 	struct msg_job	*job;
 	const char	*param;
 	uint8_t		 id[MSGID_LEN];
-	int		 st, rc = HTTP_HANDLER_DONE, recipient, sender;
+	const char	*recipient, *sender;
+	int		 st, rc = HTTP_HANDLER_DONE;
 
 	if ((job = calloc(1, sizeof(*job))) == NULL)
 		return HTTP_HANDLER_ERROR;
@@ -137,9 +140,10 @@ msg_handle(struct http_request *req, struct http_response *resp,
 		rc = HTTP_HANDLER_ERROR;
 		goto done;
 	}
-	recipient = msg_is_recipient(&job->meta, job->user.address);
-	sender = msg_is_sender(&job->meta, job->user.address);
-	if ((!recipient && !sender) || job->meta.expires < msg_now(p)) {
+	/* The login address or a confirmed alias (auth_addresses.c). */
+	recipient = msg_user_recipient(&job->meta, &job->user);
+	sender = msg_user_sender(&job->meta, &job->user);
+	if ((recipient == NULL && sender == NULL) || job->meta.expires < msg_now(p)) {
 		msg_not_found(resp, &job->user);
 		goto done;
 	}
@@ -150,7 +154,8 @@ msg_handle(struct http_request *req, struct http_response *resp,
 	msgid_encode(id, job->idstr);
 	/* A sender looking at what they sent is not an open; a sender who
 	 * is also a recipient (mail to oneself) is a recipient. */
-	job->record_open = kind == MSG_VIEW && recipient;
+	job->record_open = kind == MSG_VIEW && recipient != NULL;
+	job->open_as = recipient;
 	job->want_inline = kind == MSG_PART && msg_want_inline(req);
 
 	/* /raw decrypts one chunk here, the rest as it is sent. */

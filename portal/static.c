@@ -1,6 +1,8 @@
 /*
  * The portal's stylesheet: plain, readable from 360 px phones up, with
- * visible focus and sufficient contrast.  No web fonts, no images.
+ * visible focus and sufficient contrast.  No web fonts, no images.  And
+ * its icon, which every page links so that browsers do not ask for a
+ * /favicon.ico that does not exist (a 404 in every console).
  */
 #include <string.h>
 
@@ -28,6 +30,10 @@ static const char style_css[] =
 	"textarea:focus-visible,select:focus-visible{outline:3px solid "
 	"#e37400;outline-offset:2px}\n"
 	"form{display:grid;gap:.75rem;margin:0 0 1.5rem}\n"
+	"form.inline{display:inline;margin:0}\n"
+	".field{display:grid;gap:.3rem}\n"
+	".field p{margin:0}\n"
+	"summary{cursor:pointer;font-weight:600;padding:.6rem 0}\n"
 	"label{font-weight:600}\n"
 	"input,textarea,select{font:inherit;width:100%;padding:.6rem;"
 	"border:1px solid #6b7280;border-radius:4px;background:#fff;"
@@ -40,6 +46,7 @@ static const char style_css[] =
 	"table{width:100%;border-collapse:collapse;margin:0 0 1rem}\n"
 	"th,td{padding:.5rem .4rem;border-bottom:1px solid #d0d4da;"
 	"text-align:left;vertical-align:top;overflow-wrap:anywhere}\n"
+	"table.headers th{overflow-wrap:normal}\n"
 	"pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;"
 	"padding:.75rem;border:1px solid #d0d4da;border-radius:4px}\n"
 	".notice,.error{padding:.75rem 1rem;border-left:4px solid;"
@@ -50,7 +57,14 @@ static const char style_css[] =
 	"iframe{width:100%;min-height:20rem;border:1px solid #d0d4da;"
 	"background:#fff}\n"
 	"@media (max-width:30rem){header,main,footer{padding:.75rem}"
-	"h1{font-size:1.3rem}button,.button{width:100%}}\n";
+	"h1{font-size:1.3rem}button,.button{width:100%}}\n"
+	"form.inline button{width:auto}\n";
+
+static const char icon_svg[] =
+	"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">"
+	"<rect x=\"1\" y=\"3\" width=\"14\" height=\"10\" rx=\"1\" "
+	"fill=\"#0b57d0\"/><path d=\"M1.5 4l6.5 5 6.5-5\" fill=\"none\" "
+	"stroke=\"#fff\" stroke-width=\"1.5\"/></svg>\n";
 
 static const struct {
 	const char	*name;
@@ -60,6 +74,7 @@ static const struct {
 } assets[] = {
 	{ "style.css", "text/css; charset=utf-8", style_css,
 	    sizeof(style_css) - 1 },
+	{ "icon.svg", "image/svg+xml", icon_svg, sizeof(icon_svg) - 1 },
 };
 
 int

@@ -20,6 +20,7 @@ enum throttle_kind {
 	THROTTLE_LOGIN_IP,
 	THROTTLE_MAIL_ADDRESS,
 	THROTTLE_MAIL_IP,
+	THROTTLE_MAIL_ONCE,	/* links sent once per address (unsubscribe) */
 	THROTTLE_NKINDS,
 };
 
@@ -29,13 +30,15 @@ struct throttle_limit {
 };
 
 /* Defaults: 5 login failures per address and 20 per IP in 15 minutes;
- * 5 link mails per address and 20 per IP in an hour. */
+ * 5 link mails per address and 20 per IP in an hour, and one
+ * unsubscribe link per address in that hour. */
 #define THROTTLE_LOGIN_ADDRESS_MAX	5
 #define THROTTLE_LOGIN_IP_MAX		20
 #define THROTTLE_LOGIN_WINDOW		(15 * 60)
 #define THROTTLE_MAIL_ADDRESS_MAX	5
 #define THROTTLE_MAIL_IP_MAX		20
 #define THROTTLE_MAIL_WINDOW		(60 * 60)
+#define THROTTLE_MAIL_ONCE_MAX		1
 
 #define THROTTLE_MAX_KEYS		65536
 

@@ -261,8 +261,9 @@ account_set_disabled(struct admin *a, struct store *store, const char *addr,
 		return admin_store_error("get account", st);
 	if (disable)
 		acc.flags |= STORE_ACCOUNT_DISABLED;
-	else
-		acc.flags &= ~(uint32_t)STORE_ACCOUNT_DISABLED;
+	else	/* enable also undoes an unsubscribe */
+		acc.flags &= ~(uint32_t)(STORE_ACCOUNT_DISABLED |
+		    STORE_ACCOUNT_UNSUBSCRIBED);
 	st = store_put_account(store, &acc);
 	store_account_clear(&acc);
 	if (st != STORE_OK)

@@ -31,7 +31,7 @@ static const struct {
 	    "  account show ADDRESS        one account, its aliases and messages\n"
 	    "  account invite ADDRESS      let ADDRESS register\n"
 	    "  account disable ADDRESS     refuse logins, end its sessions\n"
-	    "  account enable ADDRESS      allow logins again\n"
+	    "  account enable ADDRESS      allow logins again (undoes unsubscribe)\n"
 	    "  account delete ADDRESS      delete the account, its sessions and aliases\n"
 	    "  account reset ADDRESS       mail ADDRESS a password reset link" },
 	{ "alias", admin_alias, "alias add ALIAS MASTER      confirmed alias of MASTER's account\n"

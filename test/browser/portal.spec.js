@@ -47,31 +47,12 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
+const {
+	chromium, env, ok, ORIGIN, SHOT_DIR, CHROMIUM, PHONE, DESKTOP,
+	LAUNCH_ARGS, shot, sameBytes, newWatch, watch, clickTo, registerByClicks,
+	logIn, runParts, finish,
+} = require('./lib.js');
 
-let chromium;
-try {
-	({ chromium } = require('playwright-core'));
-} catch (e) {
-	console.error('FAIL: playwright-core is not installed: run "npm ci" in ' +
-	    __dirname + ' (test/lib/setup.sh does it)');
-	process.exit(1);
-}
-
-function env(name, dflt) {
-	const v = process.env[name];
-	if (v === undefined || v === '') {
-		if (dflt !== undefined)
-			return dflt;
-		console.error(`FAIL: environment variable ${name} is not set`);
-		process.exit(1);
-	}
-	return v;
-}
-
-const ORIGIN = env('PORTAL_URL').replace(/\/+$/, '');
-const SINK_DIR = env('SINK_DIR');
-const PF_DIR = env('SP_PF_DIR', '-');
 const USER = env('USER_EMAIL');
 const PASSWORD = env('USER_PASSWORD');
 const READER = env('READER_EMAIL');
@@ -84,151 +65,12 @@ const ATT_NAME = env('ATT_NAME');
 const ATT_FILE = env('ATT_FILE');
 const XSS_ID = env('XSS_ID');
 const XSS_SUBJECT = env('XSS_SUBJECT');
-const SHOT_DIR = env('SHOT_DIR');
-const CHROMIUM = env('CHROMIUM', '/usr/bin/chromium');
-
-const started = Date.now();
-function ok(what) {
-	console.log(`ok: ${what} [${((Date.now() - started) / 1000).toFixed(1)}s]`);
-}
-
-const PHONE = { width: 360, height: 740 };
-const DESKTOP = { width: 1280, height: 800 };
-
-/* ------------------------------------------------------------ the sink */
-
-function decodeQP(s) {
-	const bytes = [];
-	const t = s.replace(/=\r?\n/g, '');
-	for (let i = 0; i < t.length; i++) {
-		if (t[i] === '=' && /^[0-9A-Fa-f]{2}$/.test(t.substr(i + 1, 2))) {
-			bytes.push(parseInt(t.substr(i + 1, 2), 16));
-			i += 2;
-		} else
-			bytes.push(t.charCodeAt(i) & 0xff);
-	}
-	return Buffer.from(bytes).toString('utf8');
-}
-
-/* Every /verify link mailed to addr, oldest first. */
-function verifyLinks(addr) {
-	const re = new RegExp(ORIGIN.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') +
-	    '/verify\\?token=([0-9a-f]{64})(?![0-9A-Za-z])', 'g');
-	const files = fs.readdirSync(SINK_DIR)
-	    .map((f) => path.join(SINK_DIR, f))
-	    .filter((f) => fs.statSync(f).isFile())
-	    .sort((a, b) => fs.statSync(a).mtimeMs - fs.statSync(b).mtimeMs);
-	const links = [];
-	for (const f of files) {
-		const s = fs.readFileSync(f, 'latin1');
-		const rcpts = [...s.matchAll(/^X-Rcpt-Args: *<([^>]*)>/gim)]
-		    .map((m) => m[1].toLowerCase());
-		if (!rcpts.includes(addr.toLowerCase()))
-			continue;
-		const text = s + '\n' + decodeQP(s);
-		for (const m of text.matchAll(re)) {
-			const link = `${ORIGIN}/verify?token=${m[1]}`;
-			if (!links.includes(link))
-				links.push(link);
-		}
-	}
-	return links;
-}
-
-async function waitVerifyLink(addr, before, timeoutMs) {
-	const end = Date.now() + timeoutMs;
-	let n = 0;
-	while (Date.now() < end) {
-		const links = verifyLinks(addr);
-		if (links.length > before)
-			return links[links.length - 1];
-		/* sendmail -C only signals pickup; kick it now and then. */
-		if (PF_DIR !== '-' && n++ % 5 === 0) {
-			try {
-				execFileSync('postkick', ['-c', PF_DIR, 'public',
-				    'pickup', 'W'], { stdio: 'ignore' });
-			} catch (e) { /* maildrop may be empty */ }
-		}
-		await new Promise((r) => setTimeout(r, 300));
-	}
-	throw new Error(`no verification mail for ${addr} reached the sink ` +
-	    `(${SINK_DIR}) within ${timeoutMs / 1000}s`);
-}
-
-/* ------------------------------------------------------------ helpers */
-
-/* The page must not scroll sideways (readable on a phone). */
-async function assertNoSidewaysScroll(page, what) {
-	const m = await page.evaluate(() => ({
-		sw: document.documentElement.scrollWidth,
-		cw: document.documentElement.clientWidth,
-	}));
-	assert.ok(m.sw <= m.cw + 1, `${what}: the page is ${m.sw}px wide in ` +
-	    `a ${m.cw}px viewport (scrolls sideways)`);
-}
-
-async function shot(page, size, name) {
-	await page.setViewportSize(size);
-	/* Let the layout settle after the resize. */
-	await page.evaluate(() => new Promise((r) =>
-	    requestAnimationFrame(() => requestAnimationFrame(r))));
-	const file = path.join(SHOT_DIR, `${name}.png`);
-	await page.screenshot({ path: file, fullPage: true });
-	await assertNoSidewaysScroll(page, `${name} (${size.width}x${size.height})`);
-	await page.setViewportSize(DESKTOP);
-	return file;
-}
-
-async function sameBytes(file, wantFile, what) {
-	const got = fs.readFileSync(file);
-	const want = fs.readFileSync(wantFile);
-	if (got.equals(want))
-		return got.length;
-	let i = 0;
-	while (i < got.length && i < want.length && got[i] === want[i])
-		i++;
-	throw new Error(`${what}: ${got.length} bytes, want ${want.length}; ` +
-	    `first difference at byte ${i}: got ` +
-	    `${JSON.stringify(got.subarray(i, i + 40).toString('latin1'))}, want ` +
-	    `${JSON.stringify(want.subarray(i, i + 40).toString('latin1'))}`);
-}
 
 /* What the browser did, for every part. */
 const requests = [];
-const dialogs = [];
-const consoleErrors = [];
-
-/* The response to the last form POST, to explain a failed step. */
-let lastPost = null;
-
-function watch(page) {
-	page.on('dialog', (d) => {
-		dialogs.push(`${d.type()}: ${d.message()}`);
-		d.dismiss().catch(() => {});
-	});
-	page.on('console', (m) => {
-		if (m.type() === 'error')
-			consoleErrors.push(m.text());
-	});
-	page.on('response', async (r) => {
-		const q = r.request();
-		if (q.method() !== 'POST')
-			return;
-		let body = '';
-		try {
-			body = (await r.text()).replace(/<[^>]*>/g, ' ')
-			    .replace(/\s+/g, ' ').trim().slice(0, 300);
-		} catch (e) { /* redirect: no body */ }
-		lastPost = `POST ${new URL(q.url()).pathname} (Origin: ` +
-		    `${(await q.allHeaders()).origin || '(none)'}) -> ` +
-		    `${r.status()} ${body}`;
-	});
-}
-
-/* Click, and wait for the navigation it starts to url. */
-async function clickTo(page, locator, url) {
-	await Promise.all([page.waitForURL(url), locator.click()]);
-}
+const seen = newWatch();
+const dialogs = seen.dialogs;
+const consoleErrors = seen.consoleErrors;
 
 /* ------------------------------------------------------------ parts */
 
@@ -359,49 +201,9 @@ async function partHostileHtml(context, page) {
 /* (a) alice, by clicks. */
 async function partRegisterAndRead(context, page) {
 	await context.clearCookies();
-	await page.goto(`${ORIGIN}/`);
-	const before = verifyLinks(USER).length;
-	await clickTo(page, page.getByRole('link', { name: 'Register' }),
-	    `${ORIGIN}/register`);
-	await page.getByLabel('Email address').fill(USER);
-	await page.getByRole('button', { name: /send/i }).click();
-	try {
-		await page.getByRole('heading', { name: /check your email/i })
-		    .waitFor({ timeout: 15000 });
-	} catch (e) {
-		throw new Error('after "Send the link" no "Check your email" page; ' +
-		    `the browser sent ${lastPost || 'no POST'}`);
-	}
-	ok('Register link -> form -> "Check your email"');
-
-	const link = await waitVerifyLink(USER, before, 90000);
-	ok('verification mail caught at the sink');
-	const resp = await page.goto(link);
-	assert.equal(resp.status(), 200, 'GET the verification link');
-	await page.getByLabel('New password', { exact: true }).fill(PASSWORD);
-	await page.getByLabel('New password again').fill(PASSWORD);
-	await page.getByRole('button', { name: /set the password/i }).click();
-	try {
-		await page.getByRole('heading', { name: /password is set/i })
-		    .waitFor({ timeout: 15000 });
-	} catch (e) {
-		throw new Error('after "Set the password" no "Your password is ' +
-		    `set" page; the browser sent ${lastPost || 'no POST'}`);
-	}
-	ok('the link opened the password form; password set');
-
+	await registerByClicks(page, seen, USER, PASSWORD);
 	await clickTo(page, page.getByRole('link', { name: /log in/i }), `${ORIGIN}/`);
-	const email = page.getByLabel('Email address');
-	if ((await email.inputValue()) !== USER)
-		await email.fill(USER);
-	await page.getByLabel('Password').fill(PASSWORD);
-	await page.getByRole('button', { name: 'Log in' }).click();
-	try {
-		await page.waitForURL(`${ORIGIN}/inbox`, { timeout: 15000 });
-	} catch (e) {
-		throw new Error(`"Log in" did not lead to /inbox; the browser sent ${lastPost}`);
-	}
-	ok('logged in: /inbox');
+	await logIn(page, seen, USER, PASSWORD);
 
 	await clickTo(page, page.getByRole('link', { name: MSG_SUBJECT }),
 	    `${ORIGIN}/m/${MSG_ID}`);
@@ -435,7 +237,6 @@ async function main() {
 	fs.mkdirSync(SHOT_DIR, { recursive: true });
 	const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sealpost-chromium-'));
 	const downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'sealpost-dl-'));
-	const failed = [];
 	let context;
 
 	try {
@@ -445,12 +246,7 @@ async function main() {
 			acceptDownloads: true,
 			downloadsPath: downloads,
 			viewport: DESKTOP,
-			args: [
-				'--headless', '--no-sandbox', '--disable-gpu',
-				'--disable-quic', '--no-first-run',
-				'--disable-background-networking',
-				'--disable-component-update', '--disable-sync',
-			],
+			args: LAUNCH_ARGS,
 		});
 		context.on('request', (r) => {
 			let from = '';
@@ -461,45 +257,24 @@ async function main() {
 			    what: `${r.method()} ${r.url()} (${r.resourceType()}${from})` });
 		});
 		const page = context.pages()[0] || await context.newPage();
-		watch(page);
-		context.on('page', watch);
+		watch(page, seen);
+		context.on('page', (p) => watch(p, seen));
 		page.setDefaultTimeout(30000);
 		ok(`Chromium ${context.browser() ? context.browser().version() : ''} ` +
 		    'started headless with a fresh profile');
 
-		for (const [name, fn] of [
-			['(c) login page', partLoginPage],
-			['(b) hostile HTML message', partHostileHtml],
-			['(a) register and read by clicks', partRegisterAndRead],
-		]) {
-			try {
-				await fn(fn === partLoginPage ? page : context, page);
-			} catch (e) {
-				failed.push(name);
-				console.error(`FAIL: ${name}: ${e && e.message ? e.message : e}`);
-				const at = (e && e.stack || '').split('\n')
-				    .find((l) => l.includes('portal.spec.js'));
-				if (at)
-					console.error(`  ${at.trim()}`);
-			}
-		}
+		return await runParts([
+			['(c) login page', () => partLoginPage(page)],
+			['(b) hostile HTML message', () => partHostileHtml(context, page)],
+			['(a) register and read by clicks',
+			    () => partRegisterAndRead(context, page)],
+		]);
 	} finally {
 		if (context)
 			await context.close().catch(() => {});
 		fs.rmSync(profile, { recursive: true, force: true });
 		fs.rmSync(downloads, { recursive: true, force: true });
 	}
-	return failed;
 }
 
-main().then((failed) => {
-	if (failed.length > 0) {
-		console.error(`portal.spec.js: FAILED: ${failed.join(', ')}`);
-		process.exit(1);
-	}
-	console.log('portal.spec.js: all checks passed');
-	process.exit(0);
-}, (e) => {
-	console.error(`FAIL: ${e && e.message ? e.message : e}`);
-	process.exit(1);
-});
+finish('portal.spec.js', main());

@@ -23,15 +23,9 @@
 # Needs chromium, node and test/browser/node_modules (npm ci):
 # test/lib/setup.sh installs them.
 set -euo pipefail
-source "${SEALPOST_SOURCE:-$(dirname "$0")/../..}/test/lib/portal.sh"
+source "${SEALPOST_SOURCE:-$(dirname "$0")/../..}/test/lib/browser.sh"
 
-BROWSER_DIR=$H_SOURCE/test/browser
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-[[ -x $CHROMIUM ]] || h_fail "$CHROMIUM not installed (apt-get install chromium; test/lib/setup.sh does it)"
-command -v node >/dev/null || h_fail "node not installed (apt-get install nodejs npm; test/lib/setup.sh does it)"
-[[ -f $BROWSER_DIR/node_modules/playwright-core/package.json ]] ||
-    h_fail "playwright-core missing: run 'npm ci' in $BROWSER_DIR (test/lib/setup.sh does it)"
-
+h_browser_require
 h_init browser
 h_portal_start_all
 h_ok "Postfix, milter and portal up; portal_url $H_PORTAL_URL"
@@ -194,20 +188,14 @@ bob_cookie=$(awk '$6 ~ /^(__Host-)?sealpost$/ { print $6 "=" $7 }' "$H_DIR/curl/
 [[ -n $bob_cookie ]] || h_fail "no session cookie for $BOB after logging in with curl"
 h_ok "$BOB registered and logged in with curl (his cookie goes to the browser for the HTML message)"
 
-shots=$H_BUILD/screenshots
-mkdir -p "$shots"
+shots=$H_SHOT_DIR
 rm -f "$shots"/login-*.png "$shots"/message-*.png "$shots"/xss-*.png
-h_log "running test/browser/portal.spec.js (node $(node --version))"
-rc=0
-PORTAL_URL=$H_PORTAL_URL SINK_DIR=$H_SINK_DIR SP_PF_DIR=$H_PF \
-USER_EMAIL=$ALICE USER_PASSWORD="amber falcon over quiet meadows" \
-READER_EMAIL=$BOB READER_COOKIE=$bob_cookie \
-MSG_ID=$id_a MSG_SUBJECT="$SUBJ_A" MSG_BODY_MARK="$BODY_MARK" MSG_RAW=$sent_a \
-ATT_NAME=$ATT_NAME ATT_FILE=$att \
-XSS_ID=$id_x XSS_SUBJECT="$SUBJ_X" SHOT_DIR=$shots CHROMIUM=$CHROMIUM \
-NODE_PATH=$BROWSER_DIR/node_modules \
-    timeout 600 node "$BROWSER_DIR/portal.spec.js" </dev/null || rc=$?
-[[ $rc -eq 0 ]] || h_fail "portal.spec.js failed (exit $rc; its output is above)"
+h_browser_run portal.spec.js \
+    USER_EMAIL=$ALICE USER_PASSWORD="amber falcon over quiet meadows" \
+    READER_EMAIL=$BOB READER_COOKIE="$bob_cookie" \
+    MSG_ID="$id_a" MSG_SUBJECT="$SUBJ_A" MSG_BODY_MARK="$BODY_MARK" \
+    MSG_RAW="$sent_a" ATT_NAME=$ATT_NAME ATT_FILE="$att" \
+    XSS_ID="$id_x" XSS_SUBJECT="$SUBJ_X"
 
 for s in login-phone login-desktop message-phone message-desktop; do
 	[[ -s $shots/$s.png ]] || h_fail "screenshot $shots/$s.png missing"

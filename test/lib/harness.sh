@@ -276,19 +276,48 @@ h_keygen()
 
 # ---------------------------------------------------------------- milter
 
+# The socket sealpost-milter listens on, as the config file says.
+h_milter_socket()
+{
+	sed -n 's/^milter_socket = //p' "$H_CONF"
+}
+
+# Wait for the unix socket path of pid to appear; let Postfix (user
+# postfix, by group: the milter's umask is 007) connect to it.
+h_wait_unix_socket()
+{
+	local path=$1 pid=$2 i
+	for ((i = 0; i < 300; i++)); do
+		if [[ -S $path ]]; then
+			chgrp postfix "$path" || return 1
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	h_log "sealpost-milter did not create $path"
+	return 1
+}
+
 h_milter_start()
 {
-	local milter out
+	local milter out sock
 	milter=$(h_require_bin sealpost-milter) || exit 1
 	out=$("$milter" -c "$H_CONF" -n 2>&1) ||
 	    h_fail "sealpost-milter -n rejects $H_CONF: $out"
-	if h_port_listening "$H_MILTER_PORT"; then
+	sock=$(h_milter_socket)
+	if [[ $sock != unix:* ]] && h_port_listening "$H_MILTER_PORT"; then
 		h_fail "milter port $H_MILTER_PORT is taken"
 	fi
 	echo "--- sealpost-milter start $(date '+%T')" >>"$H_DIR/milter.log"
 	"$milter" -c "$H_CONF" -f </dev/null >>"$H_DIR/milter.log" 2>&1 &
 	H_MILTER_PID=$!
 	echo "$H_MILTER_PID" >"$H_DIR/milter.pid"
+	if [[ $sock == unix:* ]]; then
+		h_wait_unix_socket "${sock#unix:}" "$H_MILTER_PID" ||
+		    h_fail "sealpost-milter did not start"
+		return 0
+	fi
 	h_wait_port "$H_MILTER_PORT" 30 "$H_MILTER_PID" sealpost-milter ||
 	    h_fail "sealpost-milter did not start"
 	[[ $(h_port_listeners "$H_MILTER_PORT") -eq 1 ]] ||

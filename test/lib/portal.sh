@@ -16,9 +16,15 @@
 #	h_portal_link KIND ADDR N [TIMEOUT]	the Nth link /KIND?token=T
 #				mailed to ADDR (verify, reset), from the sink
 #	h_portal_links KIND ADDR		every such link, oldest first
+#	h_portal_notice ADDR N [TIMEOUT]	sink file of the Nth mail to
+#				ADDR linking a message (/m/ID; h_portal_ids
+#				reads the id)
+#	h_portal_notices ADDR	every such file, oldest first
 #	hc_new NAME		a curl "browser": cookie jar NAME
 #	hc_get NAME PATH OUT	GET; prints the status, body in OUT
 #	hc_post NAME PATH OUT k=v...	POST a form (urlencoded)
+#	hc_post_multipart NAME PATH OUT k=v... k=@FILE...	POST a form
+#				as multipart/form-data, with file uploads
 #	hc_csrf FILE		the csrf hidden field of a page
 #	hc_header OUT NAME	a response header of the last hc_* into OUT
 #	hc_fail MSG OUT		h_fail, printing the response in OUT
@@ -260,6 +266,40 @@ h_portal_link()
 	return 1
 }
 
+# Sink files of mail delivered to ADDR that link a message
+# ($H_PORTAL_URL/m/ID), oldest first.
+h_portal_notices()
+{
+	local addr=$1 f
+	while read -r f; do
+		[[ -n $f ]] || continue
+		h_sink_rcpts "$f" | grep -qixF -- "$addr" || continue
+		[[ -n $(h_portal_ids "$f") ]] || continue
+		printf '%s\n' "$f"
+	done < <(h_sink_files)
+}
+
+# h_portal_notice ADDR N [TIMEOUT_S]: wait for the Nth such mail to ADDR
+# and print its sink file.
+h_portal_notice()
+{
+	local addr=$1 n=$2 timeout=${3:-90} end files got=0
+	end=$((SECONDS + timeout))
+	while ((SECONDS < end)); do
+		files=$(h_portal_notices "$addr")
+		got=$(grep -c . <<<"$files" || true)
+		if ((got >= n)); then
+			sed -n "${n}p" <<<"$files"
+			return 0
+		fi
+		h_portal_kick
+		sleep 0.3
+	done
+	h_postqueue >&2
+	h_log "no message link number $n for $addr at the sink after ${timeout}s (found $got)"
+	return 1
+}
+
 # ---------------------------------------------------------------- curl
 
 # A client with its own cookie jar: hc_new NAME.
@@ -299,6 +339,25 @@ hc_post()
 	shift 3
 	for kv in "$@"; do
 		args+=(--data-urlencode "$kv")
+	done
+	hc_req "$name" POST "$path" "$out" "${args[@]}"
+}
+
+# hc_post_multipart NAME PATH OUT key=value... key=@FILE[;type=T]...: a
+# multipart/form-data form, as a browser on the portal's own page sends
+# it (Origin: the portal).  key=@FILE is a file upload (curl -F); any
+# other value is sent as it is (curl --form-string).
+hc_post_multipart()
+{
+	local name=$1 path=$2 out=$3 spec
+	local -a args=(-H "Origin: $H_PORTAL_ORIGIN")
+	shift 3
+	for spec in "$@"; do
+		if [[ ${spec#*=} == @* ]]; then
+			args+=(-F "$spec")
+		else
+			args+=(--form-string "$spec")
+		fi
 	done
 	hc_req "$name" POST "$path" "$out" "${args[@]}"
 }

@@ -16,13 +16,14 @@ SP_ROOT=${SP_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # jq, clang (libFuzzer), iproute2 (ss: free-port checks), perl (MIME
 # decoding in the harness).  Portal tests: curl (t-portal-e2e), chromium
 # and a font for its screenshots (t-browser; node and playwright-core come
-# from sp_install_browser).
+# from sp_install_browser), faketime (t-retention runs sealpost-admin
+# purge days ahead under libfaketime).
 SP_PACKAGES=(
 	build-essential cmake pkg-config
 	libmilter-dev libssl-dev libsodium-dev liblmdb-dev libgmime-3.0-dev
 	libevent-dev libcmocka-dev
 	postfix swaks miltertest opendkim-tools jq clang iproute2 perl procps
-	curl chromium fonts-dejavu-core
+	curl chromium fonts-dejavu-core faketime
 )
 
 sp_log()

@@ -79,4 +79,17 @@ int	pt_make_cert(const char *dir, char *cert, size_t certlen, char *key,
 
 long long pt_now_ms(void);
 
+/*
+ * Mail saved by a test's sendmail_command script into maildir, one
+ * *.eml file a message, named so that they sort in arrival order.
+ */
+size_t	pt_mail_count(const char *maildir);
+/* Wait (20 s at most, else the test fails) for the n-th mail (1-based);
+ * malloc'd, quoted-printable decoded. */
+char	*pt_mail_wait(const char *maildir, size_t n);
+/* The 64 hex digits of the link origin + path + "?token=" in mail;
+ * the test fails when there is none. */
+void	pt_mail_token(const char *mail, const char *origin, const char *path,
+	    char out[65]);
+
 #endif

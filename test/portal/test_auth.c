@@ -548,111 +548,22 @@ put_account(struct fx *f, const char *addr, const char *pw)
 /*
  * Mail the script saved: files named by time, so sorted = sent order.
  */
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static size_t
-mail_list(struct fx *f, char **names, size_t max)
-{
-	DIR		*d;
-	struct dirent	*e;
-	size_t		 n = 0, l;
-
-	assert_non_null(d = opendir(f->maildir));
-	while ((e = readdir(d)) != NULL && n < max) {
-		l = strlen(e->d_name);
-		if (e->d_name[0] != '.' && l > 4 &&
-		    strcmp(e->d_name + l - 4, ".eml") == 0)
-			names[n++] = strdup(e->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
-	return n;
-}
-
 static size_t
 mail_count(struct fx *f)
 {
-	char	*names[64];
-	size_t	 n, i;
-
-	n = mail_list(f, names, 64);
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	return n;
+	return pt_mail_count(f->maildir);
 }
 
-/* Undo quoted-printable soft breaks and =XX escapes in place. */
-static void
-qp_decode(char *s)
-{
-	char	*o = s;
-	unsigned int x;
-
-	while (*s != '\0') {
-		if (s[0] == '=' && s[1] == '\n') {
-			s += 2;
-		} else if (s[0] == '=' && s[1] != '\0' && s[2] != '\0' &&
-		    sscanf(s + 1, "%2x", &x) == 1) {
-			*o++ = (char)x;
-			s += 3;
-		} else
-			*o++ = *s++;
-	}
-	*o = '\0';
-}
-
-/* Wait for the n-th mail (1-based) and return it, decoded. */
 static char *
 mail_wait(struct fx *f, size_t n)
 {
-	char		*names[64], path[512], *buf = NULL;
-	long long	 deadline = pt_now_ms() + 20000;
-	size_t		 got, i;
-	FILE		*fp;
-	long		 len;
-
-	for (;;) {
-		got = mail_list(f, names, 64);
-		if (got >= n)
-			break;
-		for (i = 0; i < got; i++)
-			free(names[i]);
-		if (pt_now_ms() > deadline)
-			fail_msg("mail %zu did not arrive", n);
-		usleep(20000);
-	}
-	snprintf(path, sizeof(path), "%s/%s", f->maildir, names[n - 1]);
-	for (i = 0; i < got; i++)
-		free(names[i]);
-	assert_non_null(fp = fopen(path, "r"));
-	fseek(fp, 0, SEEK_END);
-	len = ftell(fp);
-	rewind(fp);
-	assert_non_null(buf = calloc(1, (size_t)len + 1));
-	assert_int_equal(fread(buf, 1, (size_t)len, fp), (size_t)len);
-	fclose(fp);
-	qp_decode(buf);
-	return buf;
+	return pt_mail_wait(f->maildir, n);
 }
 
-/* The token of the link to path in a mail. */
 static void
 token_of(const char *mail, const char *path, char out[AUTH_TOKEN_HEX + 1])
 {
-	char		 want[256];
-	const char	*p;
-
-	snprintf(want, sizeof(want), ORIGIN "%s?token=", path);
-	if ((p = strstr(mail, want)) == NULL)
-		fail_msg("no %s link in:\n%s", path, mail);
-	p += strlen(want);
-	memcpy(out, p, AUTH_TOKEN_HEX);
-	out[AUTH_TOKEN_HEX] = '\0';
-	assert_int_equal(strspn(out, "0123456789abcdef"), AUTH_TOKEN_HEX);
+	pt_mail_token(mail, ORIGIN, path, out);
 }
 
 static void

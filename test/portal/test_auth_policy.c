@@ -209,6 +209,7 @@ test_throttle(void **state)
 		[THROTTLE_LOGIN_IP] = { 2, 50 },
 		[THROTTLE_MAIL_ADDRESS] = { 1, 10 },
 		[THROTTLE_MAIL_IP] = { 1, 10 },
+		[THROTTLE_MAIL_ONCE] = { 1, 10 },
 	};
 	const struct throttle_limit bad[THROTTLE_NKINDS] = { { 0, 1 } };
 	struct throttle	*t;
@@ -263,6 +264,7 @@ test_throttle_bounded(void **state)
 {
 	const struct throttle_limit limits[THROTTLE_NKINDS] = {
 		{ 2, 1000 }, { 2, 1000 }, { 2, 1000 }, { 2, 1000 },
+		{ 2, 1000 },
 	};
 	struct throttle	*t;
 	char		 key[32];
@@ -669,6 +671,36 @@ test_mailer_send(void **state)
 	assert_non_null(strstr(err, "status 75"));
 	unsetenv("SENDMAIL_EXIT");
 	config_free(&cfg);
+
+	/*
+	 * A hung sendmail is killed at sendmail_timeout: one that reads
+	 * everything and never exits, and one that never reads a message
+	 * larger than the pipe holds.
+	 */
+	{
+		char	body[512], *big;
+		size_t	bigsz = 512 * 1024;
+
+		snprintf(body, sizeof(body), "cat > %s\nexec sleep 30\n", out);
+		write_script(script, body);
+		snprintf(conf, sizeof(conf), "sendmail_command = %s -t -i\n"
+		    "sendmail_timeout = 1s\n", script);
+		assert_int_equal(config_load_string(&cfg, "t", conf, err,
+		    sizeof(err)), 0);
+		assert_int_equal(mailer_send(&cfg, "guest@outside.example",
+		    "S", "B\n", err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "did not finish within 1s"));
+
+		write_script(script, "exec sleep 30\n");
+		assert_non_null(big = malloc(bigsz + 1));
+		memset(big, 'x', bigsz);
+		big[bigsz] = '\0';
+		assert_int_equal(mailer_send(&cfg, "guest@outside.example",
+		    "S", big, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "did not finish within 1s"));
+		free(big);
+		config_free(&cfg);
+	}
 
 	/* No shell: a relative command or a missing program fails. */
 	assert_int_equal(config_load_string(&cfg, "t",

@@ -1008,6 +1008,13 @@ test_validation(void **state)
 	assert_int_equal(r.status, 400);
 	assert_contains(r.body, "Add at least one recipient");
 	pt_response_free(&r);
+	/* The do-not-reply address, in any case, in To or Cc. */
+	post_form(&carol, "/compose", urlform("csrf", carol.csrf, "to",
+	    "a@b.example", "cc", "NoReply@Portal.example", "body", "x", NULL),
+	    &r);
+	assert_int_equal(r.status, 400);
+	assert_contains(r.body, "do-not-reply address");
+	pt_response_free(&r);
 	post_form(&carol, "/compose", urlform("csrf", carol.csrf, "to",
 	    "a@b.example", "subject", "two\r\nlines", NULL), &r);
 	assert_int_equal(r.status, 400);

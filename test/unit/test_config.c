@@ -832,7 +832,7 @@ test_dump(void **state)
 		assert_non_null(strstr(p, " ="));
 		lines++;
 	}
-	assert_int_equal(lines, 37);
+	assert_int_equal(lines, 38);
 	free(d);
 	config_free(&cfg);
 

@@ -178,6 +178,10 @@ test_build_parse_back(void **state)
 	assert_contains(p.text, "Attachments:  3");
 	assert_contains(p.text, "https://portal.example.com/register");
 	assert_contains(p.text, "do not reach anyone");
+	/* The footer: how to stop these. */
+	assert_contains(p.text, "To stop receiving secure messages and these "
+	    "notices, unsubscribe:");
+	assert_contains(p.text, "https://portal.example.com/unsubscribe");
 
 	assert_contains(p.html, "You have received a secure message");
 	assert_contains(p.html, "Alice Example &lt;alice@example.com&gt;");
@@ -185,6 +189,10 @@ test_build_parse_back(void **state)
 	assert_contains(p.html, "href=\"https://portal.example.com/m/"
 	    "q3Zx_9-abcdefghijklmn\"");
 	assert_contains(p.html, "href=\"https://portal.example.com/register\"");
+	assert_contains(p.html, "href=\"https://portal.example.com/"
+	    "unsubscribe\"");
+	assert_contains(p.html, "To stop receiving secure messages and these "
+	    "notices");
 	assert_contains(p.html, "1.5 MB");
 	/* No script, no external resources. */
 	assert_lacks(p.html, "<script");
@@ -293,6 +301,10 @@ test_build_long_values(void **state)
 	assert_contains(p.html, subject);
 	assert_contains(p.text, "https://portal.example.com/register");
 	assert_lacks(p.text, "//register");
+	assert_contains(p.text, "https://portal.example.com/unsubscribe");
+	assert_lacks(p.text, "//unsubscribe");
+	assert_contains(p.html, "href=\"https://portal.example.com/"
+	    "unsubscribe\"");
 	parsed_clear(&p);
 	notify_body_clear(&b);
 }
@@ -344,7 +356,7 @@ test_check_templates(void **state)
 	/* Every variable, with spaces, CRLF line ends: fine. */
 	write_template("notification.txt", "{{sender}} {{ subject }} {{date}}"
 	    " {{size}} {{attachments}} {{link}} {{portal_url}}"
-	    " {{register_link}}\r\n");
+	    " {{register_link}} {{unsubscribe_link}}\r\n");
 	write_template("notification.html", "<p>{{subject}}</p>\n");
 	assert_int_equal(notify_check_templates(tmpdir, err, sizeof(err)), 0);
 	assert_int_equal(notify_build(tmpdir, &base_info, &b, err,

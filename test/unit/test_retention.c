@@ -552,6 +552,9 @@ test_reminders(void **state)
 		assert_non_null(strstr(mails[i].text, "Subject: Reminder: a "
 		    "secure message for you expires soon"));
 		assert_null(strstr(mails[i].text, "{{"));
+		/* The footer: how to stop these (portal_url ends in '/'). */
+		assert_non_null(strstr(mails[i].text, URL "/unsubscribe"));
+		assert_null(strstr(mails[i].text, "//unsubscribe"));
 	}
 	free_mails(mails, n);
 	assert_true(flags_of(id) & STORE_MSG_REMINDED);
