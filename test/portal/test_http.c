@@ -999,8 +999,11 @@ test_stream(void **state)
 		assert_non_null(head_end = memmem(c.buf, c.len, "\r\n\r\n", 4));
 		assert_true(strncmp(c.buf, "HTTP/1.1 200 ", 13) == 0);
 		got = c.len - (size_t)(head_end + 4 - c.buf);
-		if (strcmp(cut[i], "fail") == 0)	/* two pieces and the head */
-			assert_int_equal(got, STREAM_HEAD + 2 * STREAM_PIECE);
+		/* What is still buffered when the stream fails is dropped
+		 * with the connection: "fail" sends at most the head and
+		 * two pieces. */
+		if (strcmp(cut[i], "fail") == 0)
+			assert_true(got <= STREAM_HEAD + 2 * STREAM_PIECE);
 		else
 			assert_true(got < STREAM_OK);
 		check_stream_bytes(head_end + 4, got);
