@@ -115,6 +115,9 @@ static struct guard_cache guard_key = { .size = sizeof(struct envelope_key) };
 static struct guard_cache guard_writer = {
 	.size = sizeof(struct envelope_writer) };
 static struct guard_cache guard_chunk = { .size = ENVELOPE_CHUNK_SIZE };
+/* The portal opens a reader, hence a key, per message read. */
+static struct guard_cache guard_reader = {
+	.size = sizeof(struct envelope_reader) };
 
 static void *
 guard_get(struct guard_cache *c)
@@ -369,7 +372,7 @@ envelope_reader_new(const struct envelope_key *dk, const uint8_t id[MSGID_LEN],
 
 	if (envelope_init() == -1)
 		return NULL;
-	if ((r = sodium_malloc(sizeof(*r))) == NULL)
+	if ((r = guard_get(&guard_reader)) == NULL)
 		return NULL;
 	memset(r, 0, sizeof(*r));
 	if (crypto_secretstream_xchacha20poly1305_init_pull(&r->st, header,
@@ -426,10 +429,7 @@ envelope_reader_chunk(struct envelope_reader *r, const uint8_t *ct,
 void
 envelope_reader_free(struct envelope_reader *r)
 {
-	if (r == NULL)
-		return;
-	sodium_memzero(r, sizeof(*r));
-	sodium_free(r);
+	guard_put(&guard_reader, r);	/* wipes; NULL is a no-op */
 }
 
 int

@@ -14,7 +14,10 @@
  * Small blobs (the header block shown in listings) use one-shot AEAD under
  * the same data key with a random nonce.
  *
- * Data keys are kept in sodium_malloc'd memory and wiped on free.
+ * Data keys, writer and reader states are kept in sodium_malloc'd memory
+ * and wiped on free; a few freed blocks of each kind are kept (guarded,
+ * locked) for reuse, so that opening a message costs no mmap or
+ * mprotect once warm.  Thread-safe.
  */
 #ifndef SEALPOST_ENVELOPE_H
 #define SEALPOST_ENVELOPE_H

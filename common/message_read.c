@@ -16,12 +16,21 @@
 #include "message_read.h"
 #include "store.h"
 
+_Static_assert(MESSAGE_READ_CHUNK_MAX == ENVELOPE_CHUNK_SIZE, "chunk size");
+
 struct message_reader {
 	struct store		*st;
 	struct store_message	 meta;
 	struct envelope_key	*dk;
 	struct envelope_reader	*er;
-	uint8_t			*pt;	/* ENVELOPE_CHUNK_SIZE, guarded */
+	/*
+	 * ENVELOPE_CHUNK_SIZE for message_reader_next, malloc'd on its
+	 * first call: plaintext, wiped after each chunk and on free, but
+	 * not guarded, since every caller copies it into ordinary memory
+	 * anyway.  A sodium_malloc here cost each read an mmap, two
+	 * mprotect and an munmap, that is TLB flushes on every core.
+	 */
+	uint8_t			*pt;
 	size_t			 ptlen;
 	uint32_t		 next;	/* index of the next chunk */
 	uint64_t		 total;	/* plaintext bytes handed out */
@@ -86,8 +95,7 @@ message_reader_open(struct store *st, const struct masterkey *mk,
 	if ((r->dk = message_unwrap(mk, &r->meta, status)) == NULL)
 		goto err;
 	if ((r->er = envelope_reader_new(r->dk, r->meta.id,
-	    r->meta.stream_header)) == NULL ||
-	    (r->pt = sodium_malloc(ENVELOPE_CHUNK_SIZE)) == NULL) {
+	    r->meta.stream_header)) == NULL) {
 		*status = MESSAGE_READ_ERROR;
 		goto err;
 	}
@@ -113,9 +121,10 @@ message_reader_size(const struct message_reader *r)
 	return r->meta.size;
 }
 
-/* Logs the id, the chunk and why: never content. */
+/* Logs the id, the chunk and why: never content.  Wipes out (a chunk
+ * buffer, or NULL). */
 static int
-message_reader_fail(struct message_reader *r, const char *why)
+message_reader_fail(struct message_reader *r, uint8_t *out, const char *why)
 {
 	char	idstr[MSGID_STRLEN + 1];
 
@@ -123,58 +132,92 @@ message_reader_fail(struct message_reader *r, const char *why)
 	log_warnx("read: id=%s chunk=%u/%u reason=%s", idstr, r->next,
 	    r->meta.nchunks, why);
 	r->failed = 1;
-	if (r->pt != NULL)
-		sodium_memzero(r->pt, ENVELOPE_CHUNK_SIZE);
-	r->ptlen = 0;
+	if (out != NULL)
+		sodium_memzero(out, ENVELOPE_CHUNK_SIZE);
 	return -1;
 }
 
-int
-message_reader_next(struct message_reader *r, const uint8_t **plain,
-    size_t *len)
+/* The next chunk into out (ENVELOPE_CHUNK_SIZE bytes): as
+ * message_reader_next_into. */
+static int
+message_reader_step(struct message_reader *r, uint8_t *out, size_t *len)
 {
 	uint8_t	*ct = NULL;
-	size_t	 ctlen;
+	size_t	 ctlen, n;
 	int	 rc;
 
-	*plain = NULL;
 	*len = 0;
-	if (r->failed)
+	if (r->failed) {
+		sodium_memzero(out, ENVELOPE_CHUNK_SIZE);
 		return -1;
-	/* The previous chunk is no longer the caller's. */
-	sodium_memzero(r->pt, r->ptlen);
-	r->ptlen = 0;
+	}
 	if (r->done)
 		return 0;
 	/* Every chunk of the record read, none final: truncated. */
 	if (r->next >= r->meta.nchunks)
-		return message_reader_fail(r, "no-final-chunk");
+		return message_reader_fail(r, out, "no-final-chunk");
 	if ((rc = store_get_chunk(r->st, r->meta.id, r->next, &ct,
 	    &ctlen)) != STORE_OK)
-		return message_reader_fail(r, rc == STORE_NOTFOUND ?
+		return message_reader_fail(r, out, rc == STORE_NOTFOUND ?
 		    "missing-chunk" : "store");
-	rc = envelope_reader_chunk(r->er, ct, ctlen, r->pt, &r->ptlen);
+	rc = envelope_reader_chunk(r->er, ct, ctlen, out, &n);
 	free(ct);
 	if (rc == -1)
-		return message_reader_fail(r, "authentication");
+		return message_reader_fail(r, out, "authentication");
 	/*
 	 * An authentic chunk is handed out only if the stream can still
 	 * end where the record says: the final chunk at the last index,
 	 * a middle chunk before it, the total equal to the size.
 	 */
 	if ((rc == 1) != (r->next == r->meta.nchunks - 1))
-		return message_reader_fail(r, rc == 1 ? "early-final-chunk" :
-		    "no-final-chunk");
-	if (r->ptlen > r->meta.size - r->total ||
-	    (rc == 1 && r->total + r->ptlen != r->meta.size))
-		return message_reader_fail(r, "size");
+		return message_reader_fail(r, out, rc == 1 ?
+		    "early-final-chunk" : "no-final-chunk");
+	if (n > r->meta.size - r->total ||
+	    (rc == 1 && r->total + n != r->meta.size))
+		return message_reader_fail(r, out, "size");
 	r->next++;
-	r->total += r->ptlen;
+	r->total += n;
 	if (rc == 1) {
 		r->done = 1;
-		if (r->ptlen == 0)
+		if (n == 0)
 			return 0;
 	}
+	*len = n;
+	return 1;
+}
+
+int
+message_reader_next_into(struct message_reader *r, uint8_t *out,
+    size_t outlen, size_t *len)
+{
+	*len = 0;
+	if (outlen < ENVELOPE_CHUNK_SIZE) {
+		sodium_memzero(out, outlen);
+		return message_reader_fail(r, NULL, "buffer");
+	}
+	return message_reader_step(r, out, len);
+}
+
+int
+message_reader_next(struct message_reader *r, const uint8_t **plain,
+    size_t *len)
+{
+	int	rc;
+
+	*plain = NULL;
+	*len = 0;
+	if (r->failed)
+		return -1;
+	/* The previous chunk is no longer the caller's. */
+	if (r->pt != NULL)
+		sodium_memzero(r->pt, r->ptlen);
+	r->ptlen = 0;
+	if (r->done)
+		return 0;
+	if (r->pt == NULL && (r->pt = malloc(ENVELOPE_CHUNK_SIZE)) == NULL)
+		return message_reader_fail(r, NULL, "memory");
+	if ((rc = message_reader_step(r, r->pt, &r->ptlen)) != 1)
+		return rc;
 	*plain = r->pt;
 	*len = r->ptlen;
 	return 1;
@@ -185,8 +228,7 @@ message_reader_free(struct message_reader *r)
 {
 	if (r == NULL)
 		return;
-	if (r->pt != NULL)
-		sodium_free(r->pt);	/* wipes */
+	message_read_free(r->pt, r->pt != NULL ? ENVELOPE_CHUNK_SIZE : 0);
 	envelope_reader_free(r->er);
 	envelope_key_free(r->dk);
 	store_message_clear(&r->meta);
@@ -219,8 +261,15 @@ message_read_all(struct store *st, const struct masterkey *mk,
 		status = MESSAGE_READ_ERROR;
 		goto err;
 	}
-	while ((rc = message_reader_next(r, &p, &n)) == 1) {
-		memcpy(buf + len, p, n);
+	/* Straight into buf while a whole chunk fits, the tail by copy. */
+	for (;;) {
+		if (cap - len >= ENVELOPE_CHUNK_SIZE)
+			rc = message_reader_next_into(r, buf + len, cap - len,
+			    &n);
+		else if ((rc = message_reader_next(r, &p, &n)) == 1)
+			memcpy(buf + len, p, n);
+		if (rc != 1)
+			break;
 		len += n;
 	}
 	if (rc == -1) {

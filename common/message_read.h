@@ -4,7 +4,11 @@
  * tools.
  *
  * message_reader streams the original one chunk at a time in constant
- * memory (one plaintext chunk in guarded memory).  It hands out a chunk
+ * memory: the data key and stream state in guarded memory, one plaintext
+ * chunk in ordinary memory wiped after use (every caller copies the
+ * plaintext into ordinary memory anyway: a response body, a GMime
+ * parse), or none when the caller decrypts into its own buffer with
+ * message_reader_next_into.  It hands out a chunk
  * only once that chunk has authenticated and the stream is still
  * consistent with its record; after any failure it hands out nothing
  * more.  Whether the caller may read the message (recipient, revoked,
@@ -60,10 +64,25 @@ struct message_reader	*message_reader_open(struct store *st,
 int	message_reader_next(struct message_reader *, const uint8_t **plain,
 	    size_t *len) __attribute__((warn_unused_result));
 
+/* The most plaintext one chunk holds (ENVELOPE_CHUNK_SIZE). */
+#define MESSAGE_READ_CHUNK_MAX	65536
+
+/*
+ * As message_reader_next, but decrypts straight into out, which must
+ * hold MESSAGE_READ_CHUNK_MAX bytes (outlen says so; less is -1): space
+ * reserved in a response buffer, say, which spares a copy.  1 with the
+ * first *len bytes of out filled (the caller's from then on, to wipe as
+ * it sees fit), 0 at the verified end (out untouched), -1 on any
+ * failure as for message_reader_next, with out wiped.  The two may be
+ * mixed on one reader.
+ */
+int	message_reader_next_into(struct message_reader *, uint8_t *out,
+	    size_t outlen, size_t *len) __attribute__((warn_unused_result));
+
 /* Size of the original according to its record. */
 uint64_t message_reader_size(const struct message_reader *);
 
-/* Wipes the plaintext buffer and the key; NULL is a no-op. */
+/* Wipes the plaintext chunk and the key; NULL is a no-op. */
 void	message_reader_free(struct message_reader *);
 
 /*

@@ -21,7 +21,11 @@ struct portal {
 	const struct config	*cfg;
 	struct store		*store;
 	const struct masterkey	*mk;
-	struct workpool		*pool;		/* Argon2id, sendmail */
+	struct workpool		*pool;		/* sendmail, big reads, compose */
+	/* Argon2id (logins, passwords) apart, with a bound of its own, so
+	 * that a login storm fills this one and not the pool reads use;
+	 * NULL: pool. */
+	struct workpool		*hash_pool;
 	time_t			(*now)(void);	/* injectable clock */
 	struct throttle		*throttle;	/* login throttling (auth.c) */
 	struct password_list	*passwords;	/* common passwords (password.h) */

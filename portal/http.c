@@ -217,6 +217,7 @@ http_response_free(struct http_response *resp)
 	}
 	free(resp->headers);
 	free(resp->csp);
+	http_response_stream_end(resp);
 	if (resp->body != NULL)
 		evbuffer_free(resp->body);
 	free(resp);
@@ -339,9 +340,39 @@ http_response_redirect(struct http_response *resp, int status,
 		return -1;
 	if (http_response_set_header(resp, "Location", location) == -1)
 		return -1;
+	http_response_stream_end(resp);
 	resp->status = status;
 	evbuffer_drain(resp->body, evbuffer_get_length(resp->body));
 	return 0;
+}
+
+int
+http_response_stream(struct http_response *resp, uint64_t more,
+    int (*fill)(void *, struct evbuffer *), void (*free_arg)(void *),
+    void *arg)
+{
+	if (more == 0 || fill == NULL)
+		return -1;
+	http_response_stream_end(resp);
+	resp->stream_left = more;
+	resp->stream_fill = fill;
+	resp->stream_free = free_arg;
+	resp->stream_arg = arg;
+	return 0;
+}
+
+void
+http_response_stream_end(struct http_response *resp)
+{
+	void	(*free_arg)(void *) = resp->stream_free;
+	void	*arg = resp->stream_arg;
+
+	resp->stream_left = 0;
+	resp->stream_fill = NULL;
+	resp->stream_free = NULL;
+	resp->stream_arg = NULL;
+	if (free_arg != NULL)
+		free_arg(arg);
 }
 
 void
@@ -349,6 +380,7 @@ http_response_error_page(struct http_response *resp, int status)
 {
 	const char	*reason = http_status_reason(status);
 
+	http_response_stream_end(resp);
 	resp->status = status;
 	evbuffer_drain(resp->body, evbuffer_get_length(resp->body));
 	response_set(resp, "Content-Type", "text/html; charset=utf-8");

@@ -90,6 +90,12 @@ struct http_response {
 	 * the portal frames itself (the sandboxed HTML body); pair it with
 	 * a CSP whose frame-ancestors is 'self'. */
 	int		 frame_sameorigin;
+
+	/* Private: the rest of a streamed body (http_response_stream). */
+	uint64_t	 stream_left;
+	int		(*stream_fill)(void *, struct evbuffer *);
+	void		(*stream_free)(void *);
+	void		*stream_arg;
 };
 
 /* What a handler returns. */
@@ -160,6 +166,30 @@ int		 http_response_add_header(struct http_response *resp,
 /* 303 See Other (or the given 3xx status) to location, empty body. */
 int		 http_response_redirect(struct http_response *resp, int status,
 		    const char *location) __attribute__((warn_unused_result));
+
+/*
+ * A body too large to hold: after what resp->body holds, `more` bytes
+ * that fill(arg, out) appends while the response is written, a piece
+ * per call (a decrypted chunk, say), called on the loop's thread
+ * whenever less than HTTP_STREAM_LOWAT bytes wait to go out; so a
+ * connection holds about HTTP_STREAM_HIWAT bytes of it at a time,
+ * whatever its size.  Content-Length is the whole.  fill returns 0 once
+ * it appended at least one byte, -1 on failure: the server then closes
+ * the connection, so the client sees a body shorter than announced
+ * (never more bytes than announced: those close it too).  Whatever the
+ * handler can check before the status goes out belongs in resp->body.
+ * free_arg(arg) is called once, when the stream ends or the response
+ * is dropped (also by http_response_error_page and
+ * http_response_free).  Replaces an earlier stream.  -1 if more is 0.
+ */
+#define HTTP_STREAM_LOWAT	(64 * 1024)
+#define HTTP_STREAM_HIWAT	(128 * 1024)
+int		 http_response_stream(struct http_response *resp,
+		    uint64_t more, int (*fill)(void *arg, struct evbuffer *out),
+		    void (*free_arg)(void *arg), void *arg)
+		    __attribute__((warn_unused_result));
+/* Drop the stream, if any (free_arg is called). */
+void		 http_response_stream_end(struct http_response *resp);
 
 /* Replace the body with the server's small HTML page for status. */
 void		 http_response_error_page(struct http_response *resp,

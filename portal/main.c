@@ -1,7 +1,7 @@
 /*
  * sealpost-portal: the web portal where recipients of secure mail
  * register, log in and read.  Glue only: configuration, the master key,
- * the store, the worker pool, the HTTP server and the routes
+ * the store, the worker pools, the HTTP server and the routes
  * (routes.c); everything else is in the portal core library.
  *
  * Cookies are Secure when the portal speaks TLS itself, and also when
@@ -10,6 +10,7 @@
  * talks HTTPS, so it must get Secure cookies.  Only a plain-HTTP
  * portal_url (a test setup on loopback) gets cookies without Secure.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +38,16 @@
 
 #define PORTAL_WORKERS		2
 #define PORTAL_MAX_JOBS		64
+#define PORTAL_HASH_WORKERS_MAX	4
+/* Argon2id jobs in flight: beyond, a login answers 503 at once rather
+ * than after a wait of many seconds. */
+#define PORTAL_HASH_JOBS	16
 #define PORTAL_PURGE_EVERY	300	/* seconds between session purges */
 #define PORTAL_RETENTION_EVERY	3600	/* seconds between retention runs */
+/* glibc malloc: see portal_malloc_tune. */
+#define PORTAL_MMAP_THRESHOLD	(4 * 1024 * 1024)
+#define PORTAL_TRIM_THRESHOLD	(64 * 1024 * 1024)
+#define PORTAL_TOP_PAD		(1024 * 1024)
 
 /* The hourly retention run (retention.h): on the worker pool, since it
  * mails; one at a time. */
@@ -48,6 +57,40 @@ struct portal_retention {
 	int			 rc;
 	int			 running;
 };
+
+/*
+ * Every read builds its response in 64-128 KiB buffers.  With glibc's
+ * defaults these come from mmap, or from a heap trimmed back after each
+ * response: page faults, munmap and brk on the loop, each taking the
+ * process's memory map lock that the hashing threads hold while they
+ * map, fault in and unmap 64 MiB per Argon2id.  Under a login storm the
+ * loop then waited behind them.  Freed memory is kept for reuse instead
+ * (given back only above PORTAL_TRIM_THRESHOLD; blocks above
+ * PORTAL_MMAP_THRESHOLD are still mapped).
+ */
+static void
+portal_malloc_tune(void)
+{
+	if (mallopt(M_MMAP_THRESHOLD, PORTAL_MMAP_THRESHOLD) != 1 ||
+	    mallopt(M_TRIM_THRESHOLD, PORTAL_TRIM_THRESHOLD) != 1 ||
+	    mallopt(M_TOP_PAD, PORTAL_TOP_PAD) != 1)
+		log_warnx("mallopt failed: memory is returned eagerly");
+}
+
+/*
+ * Argon2id threads: one core fewer than the machine has (at least one,
+ * at most PORTAL_HASH_WORKERS_MAX), so that a login storm leaves the
+ * event loop a core of its own.
+ */
+static unsigned
+portal_hash_workers(void)
+{
+	long	n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+
+	if (n > PORTAL_HASH_WORKERS_MAX)
+		return PORTAL_HASH_WORKERS_MAX;
+	return n > 1 ? (unsigned)n : 1;
+}
 
 static void
 usage(void)
@@ -172,7 +215,7 @@ main(int argc, char *argv[])
 	struct event_base		*base;
 	struct http_router		*router;
 	struct http_server		*srv;
-	struct workpool			*pool;
+	struct workpool			*pool, *hash_pool;
 	struct masterkey		*mk = NULL;
 	struct password_list		*passwords = NULL;
 	struct store			*store;
@@ -240,6 +283,7 @@ main(int argc, char *argv[])
 	log_init("sealpost-portal", foreground, cfg.syslog_facility,
 	    cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
+	portal_malloc_tune();
 	if (sodium_init() == -1)
 		fatalx("cannot initialise libsodium");
 	g_mime_init();
@@ -273,8 +317,10 @@ main(int argc, char *argv[])
 	 * and the threads must belong to the child. */
 	if (store_open(&cfg, STORE_OPEN_CREATE, &store, err, sizeof(err)) == -1)
 		fatalx("store: %s", err);
-	if ((pool = workpool_new(base, PORTAL_WORKERS, PORTAL_MAX_JOBS)) == NULL)
-		fatalx("cannot start the worker pool");
+	if ((pool = workpool_new(base, PORTAL_WORKERS, PORTAL_MAX_JOBS)) == NULL ||
+	    (hash_pool = workpool_new(base, portal_hash_workers(),
+	    PORTAL_HASH_JOBS)) == NULL)
+		fatalx("cannot start the worker pools");
 	if ((throttle = throttle_new(NULL)) == NULL)
 		fatalx("no memory");
 
@@ -283,6 +329,7 @@ main(int argc, char *argv[])
 	portal.store = store;
 	portal.mk = mk;
 	portal.pool = pool;
+	portal.hash_pool = hash_pool;
 	portal.now = NULL;		/* time(NULL) */
 	portal.throttle = throttle;
 	portal.passwords = passwords;
@@ -317,8 +364,9 @@ main(int argc, char *argv[])
 		log_warnx("event loop failed");
 	log_info("sealpost-portal exiting");
 
-	/* The pool first: its done callbacks finish requests of the
+	/* The pools first: their done callbacks finish requests of the
 	 * server, and its jobs use the store. */
+	workpool_free(hash_pool);
 	workpool_free(pool);
 	http_server_free(srv);
 	http_router_free(router);

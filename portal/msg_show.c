@@ -3,7 +3,8 @@
  * checked that): the read page, the sanitised HTML body for its
  * sandboxed iframe, one decoded part, and the original as received.
  * May run on a worker thread: it touches only the job, its response,
- * the store and the master key; never the event loop.
+ * the store and the master key; never the event loop.  The stream of
+ * /m/ID/raw's later chunks runs on the loop (http_response_stream).
  *
  * Everything that comes from the message is escaped (page.h) or
  * sanitised (sanitize.h).  Decrypted bytes are wiped when we are done
@@ -255,18 +256,57 @@ msg_show_part(struct msg_job *job, const uint8_t *raw, size_t rawlen)
 }
 
 /*
- * /m/ID/raw: the original, chunk by chunk.  The HTTP layer sends a
- * response only once it is complete (Content-Length, no streaming), so
- * every chunk is decrypted and authenticated into the body first: a
- * failure anywhere answers 500 and no byte of the message leaves.
+ * Decrypt the reader's next chunk straight into space reserved at the
+ * end of out, committed only once the chunk authenticated and fits the
+ * record (the reader wipes it otherwise): no plaintext copy.  1 with a
+ * chunk added, 0 at the verified end, -1 on failure.
+ */
+static int
+msg_raw_chunk(struct message_reader *r, struct evbuffer *out)
+{
+	struct evbuffer_iovec	v;
+	size_t			n;
+	int			rc;
+
+	if (evbuffer_reserve_space(out, MESSAGE_READ_CHUNK_MAX, &v, 1) != 1)
+		return -1;
+	if ((rc = message_reader_next_into(r, v.iov_base, v.iov_len,
+	    &n)) != 1)
+		return rc;
+	v.iov_len = n;
+	return evbuffer_commit_space(out, &v, 1) == 0 ? 1 : -1;
+}
+
+/* The HTTP server's stream of the chunks after the first (http.h). */
+static int
+msg_raw_fill(void *arg, struct evbuffer *out)
+{
+	return msg_raw_chunk(arg, out) == 1 ? 0 : -1;
+}
+
+static void
+msg_raw_free(void *arg)
+{
+	message_reader_free(arg);
+}
+
+/*
+ * /m/ID/raw: the original, streamed chunk by chunk so that memory does
+ * not grow with its size.  The first chunk is decrypted here: a message
+ * of one chunk, or one whose first chunk fails, is answered whole (500
+ * and no byte of it on failure).  The others are decrypted and
+ * authenticated one at a time as the client takes them (on the loop's
+ * thread, a chunk per call); one that fails cuts the response short, so
+ * the client never gets an unauthenticated byte nor a complete-looking
+ * download.
  */
 static int
 msg_show_raw(struct msg_job *job)
 {
 	struct http_response	*resp = job->resp;
 	struct message_reader	*r;
-	const uint8_t		*plain;
-	size_t			 n;
+	uint64_t		 size;
+	size_t			 first;
 	char			 disp[64 + MSGID_STRLEN];
 	int			 status, rc;
 
@@ -280,18 +320,24 @@ msg_show_raw(struct msg_job *job)
 		    job->idstr, status);
 		return -1;
 	}
-	while ((rc = message_reader_next(r, &plain, &n)) == 1)
-		if (evbuffer_add(resp->body, plain, n) == -1) {
-			rc = -1;
-			break;
-		}
-	message_reader_free(r);
-	if (rc == -1) {
+	size = message_reader_size(r);
+	if ((rc = msg_raw_chunk(r, resp->body)) == -1) {
 		evbuffer_drain(resp->body, evbuffer_get_length(resp->body));
 		log_warnx("%s message: id=%s raw: decryption failed",
 		    job->req->id, job->idstr);
+		message_reader_free(r);
 		return -1;
 	}
+	first = evbuffer_get_length(resp->body);
+	if (size > first) {
+		/* The response owns the reader from here. */
+		if (http_response_stream(resp, size - first, msg_raw_fill,
+		    msg_raw_free, r) == -1) {
+			message_reader_free(r);
+			return -1;
+		}
+	} else
+		message_reader_free(r);
 	snprintf(disp, sizeof(disp), "attachment; filename=\"message-%s.eml\"",
 	    job->idstr);
 	if (http_response_set_header(resp, "Content-Type",

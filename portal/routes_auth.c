@@ -73,6 +73,13 @@ static char		dummy_hash[crypto_pwhash_STRBYTES];
 static int		dummy_ok;
 static pthread_once_t	dummy_once = PTHREAD_ONCE_INIT;
 
+/* Where Argon2id runs (app.h). */
+static struct workpool *
+hash_pool(const struct portal *p)
+{
+	return p->hash_pool != NULL ? p->hash_pool : p->pool;
+}
+
 static time_t
 now_of(const struct portal *p)
 {
@@ -515,7 +522,7 @@ handle_login(struct http_request *req, struct http_response *resp, void *arg)
 	} else
 		memcpy(j->hash, dummy_hash, sizeof(j->hash));
 
-	if (workpool_submit(p->pool, login_work, login_done, j) == -1) {
+	if (workpool_submit(hash_pool(p), login_work, login_done, j) == -1) {
 		log_warnx("%s worker pool full", req->id);
 		page_busy(resp);
 		goto done;
@@ -990,7 +997,7 @@ handle_link_post(struct http_request *req, struct http_response *resp,
 	j->kind = kind;
 	memcpy(j->key, key, sizeof(key));
 	snprintf(j->address, sizeof(j->address), "%s", t.address);
-	if (workpool_submit(p->pool, password_work, password_done, j) == -1) {
+	if (workpool_submit(hash_pool(p), password_work, password_done, j) == -1) {
 		log_warnx("%s worker pool full", req->id);
 		page_busy(resp);
 		goto done;

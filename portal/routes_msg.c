@@ -158,7 +158,9 @@ msg_handle(struct http_request *req, struct http_response *resp,
 	job->open_as = recipient;
 	job->want_inline = kind == MSG_PART && msg_want_inline(req);
 
-	if (job->meta.size > MSG_ASYNC_MIN && p->pool != NULL) {
+	/* /raw decrypts one chunk here, the rest as it is sent. */
+	if (kind != MSG_RAW && job->meta.size > MSG_ASYNC_MIN &&
+	    p->pool != NULL) {
 		if (workpool_submit(p->pool, msg_work, msg_done, job) == -1) {
 			log_warnx("%s message: worker pool full", req->id);
 			page_message(resp, 503, &job->user, "Busy",

@@ -3,9 +3,12 @@
  * wakes the event loop when jobs complete (independent of whether the
  * program called evthread_use_pthreads()).
  */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -64,6 +67,31 @@ list_pop(struct job_list *l)
 	return j;
 }
 
+/*
+ * The calling worker thread yields to the event loop: SCHED_BATCH (no
+ * wakeup preemption of others) and WORKPOOL_NICE steps nicer than the
+ * process.  On Linux both apply to this thread only.  Without this, a
+ * login storm's Argon2id hashes take every core and the loop's reads
+ * wait hundreds of milliseconds for one; with it the hashes still get
+ * every cycle the loop leaves, and a full queue still answers 503 at
+ * once.  Best effort: a failure leaves the thread as it was.
+ */
+static void
+worker_lower_priority(void)
+{
+	struct sched_param	sp = { .sched_priority = 0 };
+	pid_t			tid = gettid();
+	int			prio;
+
+	(void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+	errno = 0;
+	prio = getpriority(PRIO_PROCESS, (id_t)tid);
+	if (prio == -1 && errno != 0)
+		return;
+	prio = prio + WORKPOOL_NICE > 19 ? 19 : prio + WORKPOOL_NICE;
+	(void)setpriority(PRIO_PROCESS, (id_t)tid, prio);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -72,6 +100,7 @@ worker_main(void *arg)
 	char		 c = 'j';
 	int		 was_empty;
 
+	worker_lower_priority();
 	pthread_mutex_lock(&pool->lock);
 	for (;;) {
 		while (!pool->stop && pool->todo.head == NULL)

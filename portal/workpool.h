@@ -9,12 +9,18 @@
  * The loop's thread owns the pool: submit and free only from there.
  * work() must not touch libevent objects; done() may (it typically
  * calls http_request_done()).
+ *
+ * Workers run at a lower CPU priority than the loop (SCHED_BATCH, nice
+ * + WORKPOOL_NICE), so that slow work never delays the loop's requests:
+ * it gets the cycles the loops leave.
  */
 #ifndef SEALPOST_WORKPOOL_H
 #define SEALPOST_WORKPOOL_H
 
 struct event_base;
 struct workpool;
+
+#define WORKPOOL_NICE	10	/* worker threads' nice above the process */
 
 typedef void	(*workpool_work_fn)(void *arg);
 /* cancelled is 1 when the pool was freed before the job ran. */

@@ -14,8 +14,8 @@
 #    portal's authenticated /m/ID/raw (decrypted per request), same run.
 #    Prints both requests/s and the ratio.  Target: portal >= 0.5 x nginx.
 # 2. Latency under login load: wrk --latency -t2 -c32 -d8s on /m/ID/raw
-#    while a background loop POSTs /login at 20 per second (more than
-#    the Argon2id worker pool serves): half the right password of the
+#    while test/bench/bench-logins.pl POSTs /login at 20 per second
+#    (more than the Argon2id pool serves): half the right password of the
 #    bench user, half a wrong password for unknown addresses from
 #    rotating 127.0.0.x source addresses (an unknown address is checked
 #    against a dummy hash, so it costs an Argon2id too; rotating sources
@@ -237,39 +237,18 @@ code=$(hc_get login / "$W/login.page")
 csrf=$(hc_csrf "$W/login.page") || h_fail "no csrf in the login form"
 : >"$W/login.codes"
 
-# 20 logins per second, open loop (each in its own curl, not waiting for
-# the previous one), until the file $W/login.stop exists.
+# 20 logins per second, open loop (each on its own connection, not
+# waiting for the previous one), until the file $W/login.stop exists:
+# test/bench/bench-logins.pl, one process (a curl per login cost more
+# CPU than the portal on 2 cores, and the loop fell behind its 20/s).
+login_cookie=$(awk -F'\t' 'NF >= 7 { printf "%s%s=%s", n++ ? "; " : "", $6, $7 }' \
+    "$H_DIR/curl/login.jar")
+[[ -n $login_cookie ]] || h_fail "no pre-session cookie in $H_DIR/curl/login.jar"
 login_loop()
 {
-	local i=0 start now next
-	start=$(date +%s%N)
-	while [[ ! -e $W/login.stop ]]; do
-		if ((i % 2 == 0)); then
-			curl -s -o /dev/null -w '%{http_code} ok\n' --max-time 30 \
-			    -b "$H_DIR/curl/login.jar" -H "Origin: $H_PORTAL_ORIGIN" \
-			    --data-urlencode "csrf=$csrf" \
-			    --data-urlencode "email=$RCPT" \
-			    --data-urlencode "password=$PASSWORD" \
-			    "$H_PORTAL_URL/login" >>"$W/login.codes" 2>/dev/null &
-		else
-			curl -s -o /dev/null -w '%{http_code} wrong\n' --max-time 30 \
-			    --interface "127.0.0.$((2 + (i / 2) % 250))" \
-			    -b "$H_DIR/curl/login.jar" -H "Origin: $H_PORTAL_ORIGIN" \
-			    --data-urlencode "csrf=$csrf" \
-			    --data-urlencode "email=nobody$i@example.net" \
-			    --data-urlencode "password=not the password $i" \
-			    "$H_PORTAL_URL/login" >>"$W/login.codes" 2>/dev/null &
-		fi
-		i=$((i + 1))
-		# Next start at start + i * 50 ms, whatever curl took.
-		next=$((start + i * 50000000))
-		now=$(date +%s%N)
-		if ((next > now)); then
-			sleep "$(awk "BEGIN { printf \"%.3f\", ($next - $now) / 1e9 }")"
-		fi
-	done
-	wait
-	echo "$i" >"$W/login.sent"
+	perl test/bench/bench-logins.pl "$H_PORTAL_PORT" "$H_PORTAL_ORIGIN" \
+	    "$login_cookie" "$csrf" "$RCPT" "$PASSWORD" 20 "$W/login.stop" \
+	    "$W/login.codes" "$W/login.sent"
 }
 
 h_log "3/3 portal /m/ID/raw while logins arrive at 20/s: wrk -t2 -c32 -d${dur}s --latency"

@@ -100,6 +100,7 @@ pt_stop(struct pt_server *s)
 		event_base_loopbreak(s->base);
 		pthread_join(s->thread, NULL);
 	}
+	workpool_free(s->hash_pool);
 	workpool_free(s->pool);
 	http_server_free(s->srv);
 	http_router_free(s->router);
@@ -308,6 +309,17 @@ pt_wait_closed(struct pt_conn *c, int timeout_ms)
 		if (rc == -1)
 			return 0;
 	}
+}
+
+int
+pt_read_to_close(struct pt_conn *c, int timeout_ms)
+{
+	long long	deadline = pt_now_ms() + timeout_ms;
+	int		rc;
+
+	while ((rc = pt_fill(c, deadline)) == 1)
+		;
+	return rc == 0;
 }
 
 int

@@ -18,6 +18,7 @@ struct pt_server {
 	struct http_router	*router;
 	struct http_server	*srv;
 	struct workpool		*pool;		/* optional, freed by pt_stop */
+	struct workpool		*hash_pool;	/* the same */
 	pthread_t		 thread;
 	int			 running;
 	int			 port;
@@ -61,6 +62,9 @@ const char *pt_header(const struct pt_response *r, const char *name,
 /* 1 if the server closed the connection within timeout_ms, reading and
  * discarding anything before the close. */
 int	pt_wait_closed(struct pt_conn *c, int timeout_ms);
+/* 1 if the server closed the connection within timeout_ms, everything
+ * it sent before the close kept in c->buf (c->len bytes); else 0. */
+int	pt_read_to_close(struct pt_conn *c, int timeout_ms);
 /* 1 if nothing arrives within ms (connection still open, silent). */
 int	pt_silent(struct pt_conn *c, int ms);
 

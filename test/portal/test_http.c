@@ -1,9 +1,12 @@
 /*
  * The portal's HTTP server in-process on 127.0.0.1:0, driven over raw
  * TCP: every refusal with its exact status, the security headers,
- * keep-alive, timeouts (slow loris), the connection cap, and handlers
- * that hand work to the worker pool while the loop keeps answering.
+ * keep-alive, timeouts (slow loris), the connection cap, handlers
+ * that hand work to the worker pool while the loop keeps answering, and
+ * streamed bodies (complete, cut short, held up by a slow client).
  */
+#include <sys/socket.h>
+
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -132,6 +135,85 @@ handle_slow(struct http_request *req, struct http_response *resp, void *arg)
 	return HTTP_HANDLER_ASYNC;
 }
 
+/*
+ * Streamed bodies: /stream/KIND answers STREAM_HEAD bytes in the body
+ * and the rest from a stream of STREAM_PIECE pieces; byte i of the
+ * whole is stream_byte(i).  "ok" sends STREAM_OK bytes, "big"
+ * STREAM_BIG, "fail" fails at its third piece, "over" overruns its
+ * length at the end.  The counters are the test's view of the loop.
+ */
+#define STREAM_HEAD	10
+#define STREAM_PIECE	(64 * 1024)
+#define STREAM_OK	(1024 * 1024 + 123)
+#define STREAM_BIG	((size_t)64 * 1024 * 1024)
+
+struct stream_src {
+	size_t	 off;		/* next byte */
+	size_t	 size;
+	int	 fail_at;	/* piece number that fails, 0: none */
+	int	 overrun;
+	int	 pieces;
+};
+
+static int	stream_fills, stream_frees;	/* __atomic */
+
+static uint8_t
+stream_byte(size_t i)
+{
+	return (uint8_t)(i + (i >> 16) * 7);
+}
+
+static int
+stream_fill(void *arg, struct evbuffer *out)
+{
+	struct stream_src	*src = arg;
+	uint8_t			 buf[STREAM_PIECE + 1];
+	size_t			 i, n = src->size - src->off;
+
+	__atomic_add_fetch(&stream_fills, 1, __ATOMIC_SEQ_CST);
+	if (++src->pieces == src->fail_at)
+		return -1;
+	if (n > STREAM_PIECE)
+		n = STREAM_PIECE;
+	else if (src->overrun)
+		n++;
+	for (i = 0; i < n; i++)
+		buf[i] = stream_byte(src->off + i);
+	src->off += n;
+	return evbuffer_add(out, buf, n);
+}
+
+static void
+stream_free(void *arg)
+{
+	__atomic_add_fetch(&stream_frees, 1, __ATOMIC_SEQ_CST);
+	free(arg);
+}
+
+static int
+handle_stream(struct http_request *req, struct http_response *resp,
+    void *arg)
+{
+	struct stream_src	*src;
+	const char		*kind = http_request_param(req, 0);
+	size_t			 i;
+
+	if ((src = calloc(1, sizeof(*src))) == NULL)
+		return HTTP_HANDLER_ERROR;
+	src->size = strcmp(kind, "big") == 0 ? STREAM_BIG : STREAM_OK;
+	src->fail_at = strcmp(kind, "fail") == 0 ? 3 : 0;
+	src->overrun = strcmp(kind, "over") == 0;
+	for (i = 0; i < STREAM_HEAD; i++)
+		evbuffer_add(resp->body, &(uint8_t){ stream_byte(i) }, 1);
+	src->off = STREAM_HEAD;
+	if (http_response_stream(resp, src->size - STREAM_HEAD, stream_fill,
+	    stream_free, src) == -1) {
+		free(src);
+		return HTTP_HANDLER_ERROR;
+	}
+	return HTTP_HANDLER_DONE;
+}
+
 static void
 add_routes(struct pt_server *s)
 {
@@ -155,6 +237,8 @@ add_routes(struct pt_server *s)
 	    NULL), 0);
 	assert_int_equal(http_router_add(r, HTTP_GET, "/slow", 0, handle_slow,
 	    &s->pool), 0);
+	assert_int_equal(http_router_add(r, HTTP_GET, "/stream/*", 0,
+	    handle_stream, NULL), 0);
 }
 
 /* A server with the test routes and a pool of 2 threads, 4 jobs. */
@@ -847,6 +931,162 @@ test_worker_pool_full(void **state)
 	free(s);
 }
 
+/* Every byte of body (len bytes) is the stream's, from offset 0. */
+static void
+check_stream_bytes(const char *body, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if ((uint8_t)body[i] != stream_byte(i))
+			fail_msg("byte %zu differs", i);
+}
+
+/* Wait up to 3 s for the loop to have freed n streams in all. */
+static void
+wait_stream_frees(int n)
+{
+	long long	deadline = pt_now_ms() + 3000;
+
+	while (__atomic_load_n(&stream_frees, __ATOMIC_SEQ_CST) < n &&
+	    pt_now_ms() < deadline)
+		usleep(10 * 1000);
+	assert_int_equal(__atomic_load_n(&stream_frees, __ATOMIC_SEQ_CST), n);
+}
+
+/*
+ * A streamed body arrives whole with its Content-Length and keeps the
+ * connection; a stream that fails or overruns closes the connection
+ * after fewer bytes than announced, and never sends more; every stream
+ * is freed once.
+ */
+static void
+test_stream(void **state)
+{
+	struct pt_server	*s = *state;
+	struct pt_conn		 c;
+	struct pt_response	 r;
+	static const char	*const cut[] = { "fail", "over" };
+	char			 buf[64], req[64];
+	const char		*head_end;
+	size_t			 i, got;
+	int			 frees;
+
+	frees = __atomic_load_n(&stream_frees, __ATOMIC_SEQ_CST);
+	assert_int_equal(pt_connect(&c, s->port, 0), 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(pt_send_str(&c, "GET /stream/ok HTTP/1.1\r\n"
+		    "Host: x\r\n\r\n"), 0);
+		assert_int_equal(pt_read_response(&c, &r, 5000), 0);
+		assert_int_equal(r.status, 200);
+		assert_non_null(pt_header(&r, "Content-Length", buf,
+		    sizeof(buf)));
+		assert_int_equal(strtoull(buf, NULL, 10), STREAM_OK);
+		assert_int_equal(r.body_len, STREAM_OK);
+		check_stream_bytes(r.body, r.body_len);
+		check_security_headers(&r, 0);
+		pt_response_free(&r);
+	}
+	pt_close(&c);
+	wait_stream_frees(frees + 2);
+
+	for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+		assert_int_equal(pt_connect(&c, s->port, 0), 0);
+		snprintf(req, sizeof(req), "GET /stream/%s HTTP/1.1\r\n"
+		    "Host: x\r\n\r\n", cut[i]);
+		assert_int_equal(pt_send_str(&c, req), 0);
+		assert_int_equal(pt_read_to_close(&c, 5000), 1);
+		assert_non_null(head_end = memmem(c.buf, c.len, "\r\n\r\n", 4));
+		assert_true(strncmp(c.buf, "HTTP/1.1 200 ", 13) == 0);
+		got = c.len - (size_t)(head_end + 4 - c.buf);
+		/* What is still buffered when the stream fails is dropped
+		 * with the connection: "fail" sends at most the head and
+		 * two pieces. */
+		if (strcmp(cut[i], "fail") == 0)
+			assert_true(got <= STREAM_HEAD + 2 * STREAM_PIECE);
+		else
+			assert_true(got < STREAM_OK);
+		check_stream_bytes(head_end + 4, got);
+		pt_close(&c);
+		wait_stream_frees(frees + 3 + (int)i);
+	}
+}
+
+/*
+ * Read a 200 with the STREAM_BIG body on c, checking it as it comes (a
+ * buffer of the whole would cost the sanitizer build minutes of
+ * reallocation).
+ */
+static void
+read_stream_big(struct pt_conn *c)
+{
+	static char	 buf[256 * 1024];
+	long long	 deadline = pt_now_ms() + 60000;
+	const char	*end;
+	size_t		 len = 0, off = 0, i;
+	ssize_t		 n;
+
+	/* The head, and whatever body came with it. */
+	for (;;) {
+		assert_true(len < sizeof(buf) && pt_now_ms() < deadline);
+		n = recv(c->fd, buf + len, sizeof(buf) - len, 0);
+		assert_true(n > 0);
+		len += (size_t)n;
+		if ((end = memmem(buf, len, "\r\n\r\n", 4)) != NULL)
+			break;
+	}
+	assert_true(strncmp(buf, "HTTP/1.1 200 ", 13) == 0);
+	i = (size_t)(end + 4 - buf);
+	check_stream_bytes(buf + i, len - i);
+	off = len - i;
+	while (off < STREAM_BIG) {
+		assert_true(pt_now_ms() < deadline);
+		n = recv(c->fd, buf, sizeof(buf), 0);
+		assert_true(n > 0);
+		assert_true(off + (size_t)n <= STREAM_BIG);
+		for (i = 0; i < (size_t)n; i++)
+			if ((uint8_t)buf[i] != stream_byte(off + i))
+				fail_msg("byte %zu differs", off + i);
+		off += (size_t)n;
+	}
+}
+
+/*
+ * A client that does not read holds up the stream: after a pause the
+ * server has produced a bounded part of a 64 MiB body (what the
+ * socket buffers hold, plus HTTP_STREAM_HIWAT), not all of it.  Then
+ * it all arrives.  A client that leaves mid-stream frees it.
+ */
+static void
+test_stream_backpressure(void **state)
+{
+	struct pt_server	*s = *state;
+	struct pt_conn		 c;
+	int			 fills, frees;
+
+	frees = __atomic_load_n(&stream_frees, __ATOMIC_SEQ_CST);
+	fills = __atomic_load_n(&stream_fills, __ATOMIC_SEQ_CST);
+	assert_int_equal(pt_connect(&c, s->port, 0), 0);
+	assert_int_equal(pt_send_str(&c, "GET /stream/big HTTP/1.1\r\n"
+	    "Host: x\r\n\r\n"), 0);
+	usleep(500 * 1000);
+	fills = __atomic_load_n(&stream_fills, __ATOMIC_SEQ_CST) - fills;
+	/* 16 MiB: more than loopback's socket buffers (4 MiB to send,
+	 * 6 MiB to receive at most), far less than 64. */
+	if (fills < 1 || fills > (int)(16 * 1024 * 1024 / STREAM_PIECE))
+		fail_msg("%d pieces produced for a client that reads nothing",
+		    fills);
+	read_stream_big(&c);
+	wait_stream_frees(frees + 1);
+
+	/* Gone mid-stream: the connection and its stream are freed. */
+	assert_int_equal(pt_send_str(&c, "GET /stream/big HTTP/1.1\r\n"
+	    "Host: x\r\n\r\n"), 0);
+	usleep(200 * 1000);
+	pt_close(&c);
+	wait_stream_frees(frees + 2);
+}
+
 int
 main(void)
 {
@@ -874,6 +1114,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_worker_pool, setup,
 		    teardown),
 		cmocka_unit_test(test_worker_pool_full),
+		cmocka_unit_test_setup_teardown(test_stream, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_backpressure,
+		    setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

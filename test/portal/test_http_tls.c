@@ -1,7 +1,8 @@
 /*
  * The portal over TLS: a self-signed certificate made here with the
  * OpenSSL API, HSTS present under TLS (and absent without, see
- * test_http.c), the same refusals, and the key-file checks.
+ * test_http.c), the same refusals, a streamed body, and the key-file
+ * checks.
  */
 #include <sys/stat.h>
 
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include <event2/buffer.h>
 
 #include "http.h"
 #include "http_router.h"
@@ -60,13 +63,75 @@ teardown(void **state)
 	return 0;
 }
 
+/* /stream: TLS_STREAM bytes, byte i being (uint8_t)(i * 7), all but
+ * the first from a stream of 64 KiB pieces (http_response_stream). */
+#define TLS_STREAM	(3 * 1024 * 1024 + 5)
+
+static int
+tls_fill(void *arg, struct evbuffer *out)
+{
+	size_t	*off = arg, n, i;
+	uint8_t	 buf[65536];
+
+	n = TLS_STREAM - *off < sizeof(buf) ? TLS_STREAM - *off : sizeof(buf);
+	for (i = 0; i < n; i++)
+		buf[i] = (uint8_t)((*off + i) * 7);
+	*off += n;
+	return evbuffer_add(out, buf, n);
+}
+
+static int
+handle_stream(struct http_request *req, struct http_response *resp,
+    void *arg)
+{
+	size_t	*off;
+
+	if ((off = calloc(1, sizeof(*off))) == NULL)
+		return HTTP_HANDLER_ERROR;
+	evbuffer_add(resp->body, "", 1);	/* byte 0 */
+	*off = 1;
+	if (http_response_stream(resp, TLS_STREAM - 1, tls_fill, free,
+	    off) == -1) {
+		free(off);
+		return HTTP_HANDLER_ERROR;
+	}
+	return HTTP_HANDLER_DONE;
+}
+
 static void
 start(struct tls_fixture *f)
 {
 	pt_init(&f->s);
 	assert_int_equal(http_router_add(f->s.router, HTTP_GET, "/", 0,
 	    handle_index, NULL), 0);
+	assert_int_equal(http_router_add(f->s.router, HTTP_GET, "/stream", 0,
+	    handle_stream, NULL), 0);
 	pt_start(&f->s, NULL, f->cert, f->key);
+}
+
+/* A streamed body over TLS arrives whole, twice on one connection. */
+static void
+test_tls_stream(void **state)
+{
+	struct tls_fixture	*f = *state;
+	struct pt_conn		 c;
+	struct pt_response	 r;
+	size_t			 i, k;
+
+	start(f);
+	assert_int_equal(pt_connect(&c, f->s.port, 1), 0);
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(pt_send_str(&c, "GET /stream HTTP/1.1\r\n"
+		    "Host: x\r\n\r\n"), 0);
+		assert_int_equal(pt_read_response(&c, &r, 20000), 0);
+		assert_int_equal(r.status, 200);
+		assert_int_equal(r.body_len, TLS_STREAM);
+		for (i = 0; i < r.body_len; i++)
+			if ((uint8_t)r.body[i] != (uint8_t)(i * 7))
+				fail_msg("byte %zu differs", i);
+		pt_response_free(&r);
+	}
+	pt_close(&c);
 }
 
 static void
@@ -177,6 +242,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tls_get_hsts, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_tls_plain_client, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_tls_stream, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_tls_key_checks, setup,
 		    teardown),

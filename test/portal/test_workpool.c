@@ -1,9 +1,14 @@
 /*
  * The worker pool driven step by step on an event base: jobs run off the
- * loop, completions come back on it, the bound is enforced, and freeing
- * the pool cancels what never ran.
+ * loop, completions come back on it, the bound is enforced, freeing the
+ * pool cancels what never ran, and workers run below the loop's
+ * priority.
  */
+#include <sys/resource.h>
+
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -177,6 +182,62 @@ test_free_cancels(void **state)
 	event_base_free(base);
 }
 
+/* What a worker thread sees of its own scheduling. */
+struct prio_state {
+	int	policy;
+	int	nice;
+	int	done;
+};
+
+static void
+prio_work(void *arg)
+{
+	struct prio_state	*ps = arg;
+
+	ps->policy = sched_getscheduler(0);	/* this thread */
+	errno = 0;
+	ps->nice = getpriority(PRIO_PROCESS, (id_t)gettid());
+	if (ps->nice == -1 && errno != 0)
+		ps->nice = -100;
+}
+
+static void
+prio_done(void *arg, int cancelled)
+{
+	((struct prio_state *)arg)->done = 1;
+}
+
+/* Workers yield to the loop: SCHED_BATCH and WORKPOOL_NICE nicer than
+ * the loop's thread, which keeps its own priority. */
+static void
+test_workers_below_loop(void **state)
+{
+	struct event_base	*base = event_base_new();
+	struct workpool		*pool = workpool_new(base, 2, 4);
+	struct prio_state	 ps;
+	long long		 deadline = pt_now_ms() + 5000;
+	int			 loop_nice, want;
+
+	errno = 0;
+	loop_nice = getpriority(PRIO_PROCESS, (id_t)gettid());
+	assert_int_equal(errno, 0);
+	want = loop_nice + WORKPOOL_NICE > 19 ? 19 : loop_nice + WORKPOOL_NICE;
+	memset(&ps, 0, sizeof(ps));
+	assert_int_equal(workpool_submit(pool, prio_work, prio_done, &ps), 0);
+	while (!ps.done && pt_now_ms() < deadline) {
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	assert_int_equal(ps.done, 1);
+	assert_int_equal(ps.policy, SCHED_BATCH);
+	assert_int_equal(ps.nice, want);
+	/* The loop's thread is untouched. */
+	assert_int_equal(sched_getscheduler(0), SCHED_OTHER);
+	assert_int_equal(getpriority(PRIO_PROCESS, (id_t)gettid()), loop_nice);
+	workpool_free(pool);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -184,6 +245,7 @@ main(void)
 		cmocka_unit_test(test_jobs_complete_on_loop),
 		cmocka_unit_test(test_loop_not_blocked),
 		cmocka_unit_test(test_free_cancels),
+		cmocka_unit_test(test_workers_below_loop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

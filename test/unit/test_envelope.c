@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -933,6 +934,100 @@ test_key_new_free(void **state)
 	envelope_key_free(k2);
 }
 
+/*
+ * Freed keys are kept for reuse, and new ones made once none is kept:
+ * more keys at once than are kept all work and are distinct, a freed
+ * key is wiped and handed out again.
+ */
+#define MANY_KEYS	600	/* more than are kept */
+
+static void
+test_key_slots(void **state)
+{
+	struct envelope_key	*k[MANY_KEYS], *again;
+	volatile const uint8_t	*old;
+	uint8_t			 ct[10 + ENVELOPE_BLOB_OVERHEAD], out[10];
+	size_t			 i, j, round;
+
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < MANY_KEYS; i++)
+			assert_non_null(k[i] = envelope_key_new());
+		for (i = 0; i < MANY_KEYS; i++) {
+			for (j = i + 1; j < MANY_KEYS; j++)
+				assert_ptr_not_equal(k[i], k[j]);
+			assert_int_equal(envelope_seal_blob(k[i], rec_a,
+			    "0123456789", 10, ct), 0);
+			assert_int_equal(envelope_open_blob(k[i], rec_a, ct,
+			    sizeof(ct), out), 0);
+			assert_int_equal(envelope_open_blob(k[(i + 1) %
+			    MANY_KEYS], rec_a, ct, sizeof(ct), out), -1);
+		}
+		for (i = 0; i < MANY_KEYS; i++)
+			envelope_key_free(k[i]);
+	}
+
+	/*
+	 * A key freed while few are kept stays mapped for reuse: its
+	 * bytes must be zero, and it is the next one handed out.
+	 */
+	assert_non_null(k[0] = envelope_key_new());
+	old = (volatile const uint8_t *)k[0];
+	envelope_key_free(k[0]);
+	for (i = 0; i < ENVELOPE_KEY_LEN; i++)
+		assert_int_equal(old[i], 0);
+	assert_non_null(again = envelope_key_new());
+	assert_ptr_equal(again, (const void *)old);
+	envelope_key_free(again);
+}
+
+#define SLOT_THREADS	4
+#define SLOT_ROUNDS	3000
+
+/* Keys and readers taken and released from several threads at once. */
+static void *
+slot_worker(void *arg)
+{
+	struct envelope_key	*key;
+	struct envelope_reader	*r;
+	uint8_t			 ct[8 + ENVELOPE_BLOB_OVERHEAD], out[8];
+	uint8_t			 hdr[ENVELOPE_HEADER_LEN];
+	long			 bad = 0;
+	int			 i;
+
+	memset(hdr, 0, sizeof(hdr));
+	for (i = 0; i < SLOT_ROUNDS; i++) {
+		if ((key = envelope_key_new()) == NULL ||
+		    (r = envelope_reader_new(key, rec_b, hdr)) == NULL) {
+			bad++;
+			envelope_key_free(key);
+			continue;
+		}
+		if (envelope_seal_blob(key, rec_b, "abcdefgh", 8, ct) != 0 ||
+		    envelope_open_blob(key, rec_b, ct, sizeof(ct), out) != 0 ||
+		    memcmp(out, "abcdefgh", 8) != 0)
+			bad++;
+		envelope_reader_free(r);
+		envelope_key_free(key);
+	}
+	return (void *)bad;
+}
+
+static void
+test_key_slots_threads(void **state)
+{
+	pthread_t	 t[SLOT_THREADS];
+	void		*bad;
+	int		 i;
+
+	for (i = 0; i < SLOT_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, slot_worker,
+		    NULL), 0);
+	for (i = 0; i < SLOT_THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], &bad), 0);
+		assert_null(bad);
+	}
+}
+
 int
 main(void)
 {
@@ -947,6 +1042,8 @@ main(void)
 		cmocka_unit_test(test_blob),
 		cmocka_unit_test(test_blob_nonce),
 		cmocka_unit_test(test_key_new_free),
+		cmocka_unit_test(test_key_slots),
+		cmocka_unit_test(test_key_slots_threads),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

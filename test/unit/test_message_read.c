@@ -2,7 +2,8 @@
  * Reading stored messages back: messages are sealed the way the milter
  * does it (envelope_writer, wrapped key, sealed header block,
  * store_put_message) into a temporary LMDB store under a fresh master
- * key, then read with message_reader and message_read_all.  Tampering
+ * key, then read with message_reader (message_reader_next, _next_into
+ * and the two mixed) and message_read_all.  Tampering
  * goes through a raw LMDB transaction on the closed store; the reader
  * must hand out nothing from the failure point on.
  */
@@ -248,23 +249,74 @@ pattern(size_t len, uint32_t seed)
 	return b;
 }
 
+/* How read_stream takes the chunks. */
+enum read_mode {
+	READ_NEXT,		/* message_reader_next */
+	READ_INTO,		/* message_reader_next_into */
+	READ_MIXED,		/* the two in turn */
+	READ_MODES
+};
+
+static const char *const read_mode_name[READ_MODES] = {
+	"next", "next_into", "mixed"
+};
+
+static int
+all_byte(const uint8_t *p, size_t len, uint8_t b)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != b)
+			return 0;
+	return 1;
+}
+
+/*
+ * The next chunk as mode says (call k of the stream): as
+ * message_reader_next.  With next_into, the caller's buffer must be
+ * wiped on failure and untouched at the end.
+ */
+static int
+read_chunk(struct message_reader *r, enum read_mode mode, unsigned k,
+    uint8_t *buf, const uint8_t **p, size_t *n)
+{
+	int	rc;
+
+	if (mode == READ_NEXT || (mode == READ_MIXED && k % 2 == 1))
+		return message_reader_next(r, p, n);
+	memset(buf, 0xa5, CHUNK);
+	*n = 12345;
+	rc = message_reader_next_into(r, buf, CHUNK, n);
+	*p = rc == 1 ? buf : NULL;
+	if (rc != 1)
+		assert_int_equal(*n, 0);
+	if (rc == -1)
+		assert_true(all_byte(buf, CHUNK, 0));
+	if (rc == 0)
+		assert_true(all_byte(buf, CHUNK, 0xa5));
+	return rc;
+}
+
 /*
  * Read id with message_reader; *got gets everything handed out (up to
  * the failure), *nread the chunks; returns the last next() result.
  */
 static int
-read_stream(struct fixture *f, const uint8_t id[MSGID_LEN], uint8_t **got,
-    size_t *gotlen, unsigned *nread)
+read_stream(struct fixture *f, const uint8_t id[MSGID_LEN],
+    enum read_mode mode, uint8_t **got, size_t *gotlen, unsigned *nread)
 {
 	struct message_reader	*r;
 	struct store_message	 meta;
 	const uint8_t		*p;
+	uint8_t			*buf;
 	size_t			 n, cap = 0;
 	int			 status, rc;
 
 	*got = NULL;
 	*gotlen = 0;
 	*nread = 0;
+	assert_non_null(buf = malloc(CHUNK));
 	r = message_reader_open(f->st, f->mk, id, &meta, &status);
 	assert_non_null(r);
 	assert_int_equal(status, MESSAGE_READ_OK);
@@ -274,7 +326,7 @@ read_stream(struct fixture *f, const uint8_t id[MSGID_LEN], uint8_t **got,
 	assert_int_equal(message_reader_size(r), meta.size);
 	cap = meta.size + CHUNK;
 	assert_non_null(*got = malloc(cap));
-	while ((rc = message_reader_next(r, &p, &n)) == 1) {
+	while ((rc = read_chunk(r, mode, *nread, buf, &p, &n)) == 1) {
 		/* Constant memory: never more than one chunk at a time. */
 		assert_true(n > 0 && n <= CHUNK);
 		assert_true(*gotlen + n <= cap);
@@ -284,12 +336,14 @@ read_stream(struct fixture *f, const uint8_t id[MSGID_LEN], uint8_t **got,
 	}
 	assert_null(p);
 	assert_int_equal(n, 0);
-	/* The end, or the failure, is final. */
-	assert_int_equal(message_reader_next(r, &p, &n), rc);
-	assert_int_equal(message_reader_next(r, &p, &n), rc);
+	/* The end, or the failure, is final, whichever way it is asked. */
+	assert_int_equal(read_chunk(r, READ_NEXT, 0, buf, &p, &n), rc);
+	assert_int_equal(read_chunk(r, READ_INTO, 0, buf, &p, &n), rc);
+	assert_int_equal(read_chunk(r, READ_NEXT, 0, buf, &p, &n), rc);
 	assert_null(p);
 	message_reader_free(r);
 	store_message_clear(&meta);
+	free(buf);
 	return rc;
 }
 
@@ -314,6 +368,7 @@ test_roundtrip_sizes(void **state)
 	size_t		 i, gotlen, alllen;
 	unsigned	 nread;
 	uint32_t	 nchunks;
+	enum read_mode	 mode;
 	struct store_message meta;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -323,13 +378,16 @@ test_roundtrip_sizes(void **state)
 		if (nchunks != cases[i].chunks)
 			fail_msg("%s: %u chunks", cases[i].label, nchunks);
 
-		if (read_stream(f, id, &got, &gotlen, &nread) != 0)
-			fail_msg("%s: stream did not end cleanly",
-			    cases[i].label);
-		assert_int_equal(gotlen, cases[i].len);
-		assert_memory_equal(got, data, cases[i].len > 0 ?
-		    cases[i].len : 0);
-		free(got);
+		for (mode = 0; mode < READ_MODES; mode++) {
+			if (read_stream(f, id, mode, &got, &gotlen,
+			    &nread) != 0)
+				fail_msg("%s (%s): stream did not end cleanly",
+				    cases[i].label, read_mode_name[mode]);
+			assert_int_equal(gotlen, cases[i].len);
+			assert_memory_equal(got, data, cases[i].len > 0 ?
+			    cases[i].len : 0);
+			free(got);
+		}
 
 		memset(&meta, 0xa5, sizeof(meta));
 		assert_int_equal(message_read_all(f->st, f->mk, id,
@@ -397,7 +455,8 @@ test_corpus_roundtrip(void **state)
 		hlen = header_block_len(raw, len);
 		put_message(f, id, raw, len, raw, hlen, &plain_put, NULL);
 
-		assert_int_equal(read_stream(f, id, &got, &gotlen, &nread), 0);
+		assert_int_equal(read_stream(f, id, files % READ_MODES, &got,
+		    &gotlen, &nread), 0);
 		if (gotlen != len || memcmp(got, raw, len) != 0)
 			fail_msg("%s: stream differs", de->d_name);
 		free(got);
@@ -579,16 +638,20 @@ expect_failure(struct fixture *f, const uint8_t id[MSGID_LEN],
 	uint8_t		*got, *all = (uint8_t *)"x";
 	size_t		 gotlen, alllen = 1;
 	unsigned	 nread;
+	enum read_mode	 mode;
 
-	if (read_stream(f, id, &got, &gotlen, &nread) != -1)
-		fail_msg("%s: read did not fail", label);
-	if (nread != ok_chunks)
-		fail_msg("%s: %u chunks handed out, want %u", label, nread,
-		    ok_chunks);
-	assert_int_equal(gotlen, (size_t)ok_chunks * CHUNK);
-	if (gotlen > 0)
-		assert_memory_equal(got, data, gotlen);
-	free(got);
+	for (mode = 0; mode < READ_MODES; mode++) {
+		if (read_stream(f, id, mode, &got, &gotlen, &nread) != -1)
+			fail_msg("%s (%s): read did not fail", label,
+			    read_mode_name[mode]);
+		if (nread != ok_chunks)
+			fail_msg("%s (%s): %u chunks handed out, want %u",
+			    label, read_mode_name[mode], nread, ok_chunks);
+		assert_int_equal(gotlen, (size_t)ok_chunks * CHUNK);
+		if (gotlen > 0)
+			assert_memory_equal(got, data, gotlen);
+		free(got);
+	}
 	if (message_read_all(f->st, f->mk, id, SIZE_MAX, NULL, &all,
 	    &alllen) != MESSAGE_READ_CORRUPT)
 		fail_msg("%s: read_all did not fail", label);
@@ -772,6 +835,58 @@ test_not_found_and_cap(void **state)
 	free(data);
 }
 
+/* next_into refuses a buffer that cannot hold a whole chunk, even for
+ * a message shorter than one, and the reader stays failed. */
+static void
+test_next_into_short_buffer(void **state)
+{
+	static const struct {
+		const char	*label;
+		size_t		 msglen;
+		size_t		 buflen;
+		int		 want;
+	} cases[] = {
+		{ "short message, short buffer", 10, 10, -1 },
+		{ "one short of a chunk", 3 * CHUNK, CHUNK - 1, -1 },
+		{ "empty buffer", 10, 0, -1 },
+		{ "exactly a chunk", 3 * CHUNK, CHUNK, 1 },
+		{ "more than a chunk", 10, CHUNK + 1, 1 },
+	};
+	struct fixture		*f = *state;
+	struct message_reader	*r;
+	const uint8_t		*p;
+	uint8_t			 id[MSGID_LEN], *data, *buf;
+	size_t			 i, n;
+	int			 status;
+
+	assert_non_null(buf = malloc(CHUNK + 1));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		data = pattern(cases[i].msglen, 90 + (uint32_t)i);
+		put_message(f, id, data, cases[i].msglen, "\r\n", 2,
+		    &plain_put, NULL);
+		assert_non_null(r = message_reader_open(f->st, f->mk, id, NULL,
+		    &status));
+		memset(buf, 0xa5, CHUNK + 1);
+		if (message_reader_next_into(r, buf, cases[i].buflen, &n) !=
+		    cases[i].want)
+			fail_msg("%s: not %d", cases[i].label, cases[i].want);
+		if (cases[i].want == -1) {
+			assert_int_equal(n, 0);
+			assert_true(all_byte(buf, cases[i].buflen, 0));
+			assert_true(all_byte(buf + cases[i].buflen,
+			    CHUNK + 1 - cases[i].buflen, 0xa5));
+			assert_int_equal(message_reader_next(r, &p, &n), -1);
+		} else {
+			assert_int_equal(n, cases[i].msglen < CHUNK ?
+			    cases[i].msglen : CHUNK);
+			assert_memory_equal(buf, data, n);
+		}
+		message_reader_free(r);
+		free(data);
+	}
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -793,6 +908,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_not_found_and_cap, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_next_into_short_buffer,
+		    setup, teardown),
 	};
 
 	g_mime_init();
